@@ -1,0 +1,164 @@
+"""Search structures over chunk ids: a FAISS vector index and a BM25 index.
+
+Both take what they index (vectors, texts) from the caller and never import the embedder.
+Searches return (ids, scores) in descending score order, restricted to `allowed` ids when given.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+# bm25s's default token pattern: words of two or more word characters.
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+# Below this many vectors an exact (flat) index is fast enough and has perfect recall.
+EXACT_LIMIT = 50_000
+
+
+class DenseIndex:
+    """Cosine search: inner product on L2-normalised vectors equals cosine similarity."""
+
+    def __init__(self, index) -> None:
+        self._index = index
+
+    @classmethod
+    def build(cls, vectors: np.ndarray) -> "DenseIndex":
+        import faiss
+
+        vectors = _as_matrix(vectors)
+        index = faiss.IndexFlatIP(vectors.shape[1])
+        index.add(vectors)
+        return cls(index)
+
+    @property
+    def size(self) -> int:
+        return self._index.ntotal
+
+    @property
+    def dimension(self) -> int:
+        return self._index.d
+
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top-`k` (ids, scores) for one query vector."""
+        import faiss
+
+        if k <= 0:
+            raise ValueError(f"k must be > 0, got {k}")
+        query = _as_matrix(query.reshape(1, -1))
+        if query.shape[1] != self.dimension:
+            raise ValueError(f"query has dimension {query.shape[1]}, index has {self.dimension}")
+        k = min(k, self.size if allowed is None else len(allowed))
+        if k == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        params = None
+        if allowed is not None:
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64)))
+        scores, ids = self._index.search(query, k, params=params)
+        keep = ids[0] >= 0
+        return ids[0][keep].astype(np.int64), scores[0][keep]
+
+    def save(self, path: Path) -> None:
+        import faiss
+
+        faiss.write_index(self._index, str(path))
+
+    @classmethod
+    def load(cls, path: Path) -> "DenseIndex":
+        import faiss
+
+        return cls(faiss.read_index(str(path)))
+
+
+class BM25Index:
+    """Okapi BM25 over stemmed English words (bm25s + PyStemmer), stop words removed."""
+
+    def __init__(self, model, stemmer) -> None:
+        self._model = model
+        self._stemmer = stemmer
+
+    @staticmethod
+    def _stemmer():
+        import Stemmer
+
+        return Stemmer.Stemmer("english")
+
+    @classmethod
+    def build(cls, texts: Sequence[str]) -> "BM25Index":
+        import bm25s
+
+        stemmer = cls._stemmer()
+        tokens = bm25s.tokenize(list(texts), stopwords="en", stemmer=stemmer, show_progress=False)
+        model = bm25s.BM25()
+        model.index(tokens, show_progress=False)
+        return cls(model, stemmer)
+
+    @property
+    def size(self) -> int:
+        return int(self._model.scores["num_docs"])
+
+    def analyze(self, text: str) -> list[str]:
+        """Stemmed words of `text`, stop words removed, exactly as bm25s tokenises documents."""
+        from bm25s.stopwords import STOPWORDS_EN
+
+        words = [w for w in _TOKEN.findall(text.lower()) if w not in STOPWORDS_EN]
+        return self._stemmer.stemWords(words)
+
+    def terms(self, text: str) -> list[str]:
+        """The stemmed query terms of `text` that the index knows."""
+        return [t for t in self.analyze(text) if t in self._model.vocab_dict]
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of a stemmed term; unseen terms get the largest value."""
+        column = self._model.vocab_dict.get(term)
+        indptr = self._model.scores["indptr"]
+        df = 0 if column is None else int(indptr[column + 1] - indptr[column])
+        n = self.size
+        return float(np.log(1.0 + (n - df + 0.5) / (df + 0.5)))
+
+    def scores(self, text: str) -> np.ndarray:
+        """BM25 score of every document for `text` (zeros when no term is known)."""
+        terms = self.terms(text)
+        if not terms:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._model.get_scores(terms), dtype=np.float32)
+
+    def search(self, text: str, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top-`k` (ids, scores) of documents that share at least one term with `text`."""
+        if k <= 0:
+            raise ValueError(f"k must be > 0, got {k}")
+        scores = self.scores(text)
+        if allowed is not None:
+            mask = np.zeros_like(scores, dtype=bool)
+            mask[np.asarray(allowed, dtype=np.int64)] = True
+            scores = np.where(mask, scores, 0.0)
+        return top_k(scores, k, positive_only=True)
+
+    def save(self, folder: Path) -> None:
+        self._model.save(str(folder), show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path) -> "BM25Index":
+        import bm25s
+
+        model = bm25s.BM25.load(str(folder), show_progress=False)
+        return cls(model, cls._stemmer())
+
+
+def top_k(scores: np.ndarray, k: int, positive_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Ids and scores of the `k` largest entries, best first (ties broken by lower id)."""
+    candidates = np.flatnonzero(scores > 0) if positive_only else np.arange(len(scores))
+    if len(candidates) > k:
+        part = np.argpartition(-scores[candidates], k - 1)[:k]
+        candidates = candidates[part]
+    order = np.lexsort((candidates, -scores[candidates]))
+    ids = candidates[order].astype(np.int64)
+    return ids, scores[ids].astype(np.float32)
+
+
+def _as_matrix(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if vectors.ndim != 2:
+        raise ValueError(f"vectors must be a 2-D array, got shape {vectors.shape}")
+    return vectors

@@ -1,0 +1,288 @@
+"""The persisted corpus index: articles, chunks, sentences, FAISS and BM25, and a manifest.
+
+Layout under the index folder:
+
+    CURRENT               name of the build folder in use (replaced atomically)
+    <build>/manifest.json model, dimension, chunker settings, corpus hash, file sizes
+    <build>/articles.jsonl, chunks.jsonl, sentences.npz, dense.faiss, bm25/
+
+A build writes a new folder and only then points CURRENT at it, so a build that is killed
+midway leaves the previous index in use.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .chunk import ChunkSettings, chunk_articles
+from .embed import Embedder
+from .index import BM25Index, DenseIndex
+from .ingest import METADATA_FILE, load_seeds, seed_files
+from .records import Article, Block, Chunk, Entity, Occurrence
+from .text import sentence_spans
+
+FORMAT = 1
+# Bump when ingestion or annotation rules change, so existing indexes are rebuilt.
+PIPELINE_VERSION = "2026-11-25.1"
+CURRENT = "CURRENT"
+_FILES = ("manifest.json", "articles.jsonl", "chunks.jsonl", "sentences.npz", "dense.faiss")
+
+
+class IndexUnavailable(RuntimeError):
+    """An index folder that is missing, stale or unreadable; the message says which file."""
+
+
+@dataclass(frozen=True)
+class Sentences:
+    """Every sentence of every chunk, once, with its unit vector (float16 to halve memory)."""
+
+    chunk: np.ndarray  # int32: the first chunk that holds the sentence
+    start: np.ndarray  # int32: offsets into the article text
+    end: np.ndarray
+    vectors: np.ndarray  # float16 (n, dim)
+    by_chunk: dict[int, list[int]] = field(default_factory=dict)
+
+
+@dataclass
+class CorpusIndex:
+    """Everything a query needs, loaded in memory."""
+
+    manifest: dict
+    articles: dict[str, Article]
+    chunks: list[Chunk]
+    sentences: Sentences
+    dense: DenseIndex
+    bm25: BM25Index
+    folder: Path | None = None
+
+
+def corpus_fingerprint(seeds_dir: Path) -> str:
+    """Hash of every seed file's name and bytes, the metadata file and the pipeline version."""
+    digest = hashlib.sha256(PIPELINE_VERSION.encode())
+    paths = seed_files(seeds_dir) + [p for p in [Path(seeds_dir) / METADATA_FILE] if p.exists()]
+    for path in paths:
+        digest.update(path.name.encode() + b"\x00")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def settings_of(embedder: Embedder, chunking: ChunkSettings) -> dict:
+    """The settings an index is built with; a difference from the manifest means rebuild."""
+    return {"format": FORMAT, "model": embedder.name, "dimension": embedder.dimension,
+            "chunking": asdict(chunking)}
+
+
+def staleness(index_dir: Path, seeds_dir: Path, settings: dict) -> str | None:
+    """Why the index must be (re)built, or None when it matches the seeds and settings."""
+    manifest_path = _current_folder(index_dir)
+    if manifest_path is None:
+        return "no index built yet"
+    try:
+        manifest = json.loads((manifest_path / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return f"unreadable manifest in {manifest_path}"
+    if manifest.get("settings") != settings:
+        return "settings changed"
+    if manifest.get("corpus") != corpus_fingerprint(seeds_dir):
+        return "seed articles changed"
+    return None
+
+
+def build_corpus(articles: list[Article], embedder: Embedder, chunking: ChunkSettings,
+                 progress: bool = True) -> CorpusIndex:
+    """Chunk, annotate, embed and index `articles` in memory."""
+    from .annotate import annotate_chunks
+    from .tokens import count_tokens
+
+    chunks = annotate_chunks(chunk_articles(articles, chunking, lambda t: count_tokens(t, chunking.encoding)))
+    by_id = {a.id: a for a in articles}
+    spans = _sentence_table(chunks, by_id)
+    texts = [c.text for c in chunks]
+    vectors = _encode(embedder, texts, "embedding chunks", progress)
+    sentence_vectors = _encode(
+        embedder, [by_id[chunks[c].article_id].text[s:e] for c, s, e in spans], "embedding sentences", progress)
+    manifest = {
+        "settings": settings_of(embedder, chunking),
+        "pipeline_version": PIPELINE_VERSION,
+        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "counts": {"articles": len(articles), "chunks": len(chunks), "sentences": len(spans)},
+        "outlets": sorted({a.outlet for a in articles} | {c.outlet for c in chunks}),
+    }
+    spans_array = np.asarray(spans, dtype=np.int32).reshape(-1, 3)
+    return CorpusIndex(manifest, by_id, chunks, _sentences(spans_array, sentence_vectors.astype(np.float16), chunks),
+                       DenseIndex.build(vectors), BM25Index.build(texts))
+
+
+def build(seeds_dir: Path, index_dir: Path, embedder: Embedder, chunking: ChunkSettings,
+          progress: bool = True, log: Callable[[str], None] | None = None) -> Path:
+    """Build the index for a seeds folder, save it and make it current; returns its folder."""
+    log = log or (lambda message: print(message, file=sys.stderr))
+    started = time.perf_counter()
+    fingerprint = corpus_fingerprint(seeds_dir)
+    articles, problems = load_seeds(seeds_dir)
+    for problem in problems:
+        log(f"skipped {problem}")
+    corpus = build_corpus(articles, embedder, chunking, progress)
+    corpus.manifest.update(corpus=fingerprint, skipped=problems,
+                           build_seconds=round(time.perf_counter() - started, 2))
+    return save(corpus, index_dir)
+
+
+def save(corpus: CorpusIndex, index_dir: Path) -> Path:
+    """Write `corpus` as a new build folder, then point CURRENT at it (atomic switch)."""
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    tag = str(corpus.manifest.get("corpus", "adhoc"))[:8]
+    name = f"build-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{tag}-{os.getpid()}"
+    staging = index_dir / f".{name}.tmp"
+    staging.mkdir()
+    _write_jsonl(staging / "articles.jsonl", (asdict(a) for a in corpus.articles.values()))
+    _write_jsonl(staging / "chunks.jsonl", (asdict(c) for c in corpus.chunks))
+    s = corpus.sentences
+    np.savez(staging / "sentences.npz", spans=np.stack([s.chunk, s.start, s.end], axis=1).astype(np.int32),
+             vectors=s.vectors)
+    corpus.dense.save(staging / "dense.faiss")
+    corpus.bm25.save(staging / "bm25")
+    manifest = dict(corpus.manifest)
+    manifest["files"] = {f: (staging / f).stat().st_size for f in _FILES if f != "manifest.json"}
+    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    _fsync_tree(staging)
+    final = index_dir / name
+    os.replace(staging, final)
+    _point_current(index_dir, name)
+    _remove_old_builds(index_dir, keep=name)
+    return final
+
+
+def load(index_dir: Path) -> CorpusIndex:
+    """Load the current index; a missing or damaged file raises IndexUnavailable naming it."""
+    folder = _current_folder(index_dir)
+    if folder is None:
+        raise IndexUnavailable(f"no index in {index_dir}")
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text())
+        for name, size in manifest.get("files", {}).items():
+            actual = (folder / name).stat().st_size
+            if actual != size:
+                raise IndexUnavailable(f"{folder / name} is {actual} bytes, the manifest says {size}: damaged")
+        articles = [_article(d) for d in _read_jsonl(folder / "articles.jsonl")]
+        chunks = [_chunk(d) for d in _read_jsonl(folder / "chunks.jsonl")]
+        with np.load(folder / "sentences.npz") as data:
+            spans, sentence_vectors = data["spans"], data["vectors"]
+        dense = DenseIndex.load(folder / "dense.faiss")
+        bm25 = BM25Index.load(folder / "bm25")
+    except IndexUnavailable:
+        raise
+    except Exception as exc:  # any parse failure means a damaged index, never a wrong answer
+        raise IndexUnavailable(f"index in {folder} is unreadable ({type(exc).__name__}: {exc})") from exc
+    if dense.size != len(chunks) or bm25.size != len(chunks) or len(spans) != len(sentence_vectors):
+        raise IndexUnavailable(f"index in {folder} is inconsistent: {len(chunks)} chunks, "
+                          f"{dense.size} vectors, {bm25.size} BM25 documents")
+    return CorpusIndex(manifest, {a.id: a for a in articles}, chunks, _sentences(spans, sentence_vectors, chunks),
+                       dense, bm25, folder)
+
+
+def _sentences(spans: np.ndarray, vectors: np.ndarray, chunks: list[Chunk]) -> Sentences:
+    """The sentence table with, for each chunk, the rows of the sentences it contains."""
+    rows_by_article: dict[str, list[int]] = {}
+    for row, chunk_id in enumerate(spans[:, 0].tolist()):
+        rows_by_article.setdefault(chunks[chunk_id].article_id, []).append(row)
+    by_chunk: dict[int, list[int]] = {}
+    starts, ends = spans[:, 1], spans[:, 2]
+    for chunk in chunks:
+        rows = rows_by_article.get(chunk.article_id, [])
+        by_chunk[chunk.id] = [r for r in rows if starts[r] >= chunk.start and ends[r] <= chunk.end]
+    return Sentences(spans[:, 0], starts, ends, vectors, by_chunk)
+
+
+def _sentence_table(chunks: list[Chunk], articles: dict[str, Article]) -> list[tuple[int, int, int]]:
+    """(chunk id, start, end) of each distinct sentence; overlapping chunks share rows."""
+    seen: set[tuple[str, int, int]] = set()
+    rows = []
+    for chunk in chunks:
+        for start, end in sentence_spans(articles[chunk.article_id].text, chunk.start, chunk.end):
+            key = (chunk.article_id, start, end)
+            if key not in seen:
+                seen.add(key)
+                rows.append((chunk.id, start, end))
+    return rows
+
+
+def _encode(embedder: Embedder, texts: list[str], label: str, progress: bool) -> np.ndarray:
+    """Vectors for `texts` in batches, with a progress bar on stderr."""
+    from tqdm import tqdm
+
+    batch = 64
+    # Sorting by length keeps padding small inside a batch; the order is restored after.
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
+    with tqdm(total=len(texts), desc=label, unit="text", disable=not progress, file=sys.stderr) as bar:
+        for first in range(0, len(order), batch):
+            rows = order[first:first + batch]
+            out[rows] = embedder.encode([texts[i] for i in rows], batch_size=batch)
+            bar.update(len(rows))
+    return out
+
+
+def _current_folder(index_dir: Path) -> Path | None:
+    pointer = Path(index_dir) / CURRENT
+    try:
+        name = pointer.read_text().strip()
+    except OSError:
+        return None
+    folder = Path(index_dir) / name
+    return folder if name and folder.is_dir() else None
+
+
+def _point_current(index_dir: Path, name: str) -> None:
+    tmp = index_dir / f".{CURRENT}.{os.getpid()}.tmp"
+    with open(tmp, "w") as handle:
+        handle.write(name + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, index_dir / CURRENT)
+
+
+def _remove_old_builds(index_dir: Path, keep: str) -> None:
+    for path in index_dir.iterdir():
+        if path.is_dir() and path.name != keep and (path.name.startswith("build-") or path.name.endswith(".tmp")):
+            if path.name.endswith(".tmp") and path.stat().st_mtime > time.time() - 3600:
+                continue  # another build may still be writing it
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+
+
+def _write_jsonl(path: Path, rows) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def _article(d: dict) -> Article:
+    return Article(**{**d, "blocks": tuple(Block(**b) for b in d["blocks"])})
+
+
+def _chunk(d: dict) -> Chunk:
+    return Chunk(**{**d, "also": tuple(Occurrence(**o) for o in d["also"]),
+                    "entities": tuple(Entity(**e) for e in d["entities"])})

@@ -1,0 +1,377 @@
+"""Answer extraction: Hits -> the best sentence, the short span inside it, citations, conflicts.
+
+No generation: the answer is always a slice of an article. Sentences are scored by their
+stored MiniLM vector against the question's and by how much of the question's idf-weighted
+vocabulary they contain; candidate spans (entities and noun phrases found at build time) are
+scored by the answer type the question asks for and by their closeness to the question's
+words. Different values that strong sentences of other articles give become conflicts.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .question import QuestionType, classify
+from .records import Answer, Article, Citation, Conflict, Hit
+from .store import CorpusIndex
+from .text import normalize, sentence_spans, words
+
+# Words that carry no content in a question.
+_QUESTION_STOP = frozenset(
+    "who whom whose what which when where why how many much is are was were be been being do does did "
+    "the a an of in on at to for from by with about as and or that this these those it its their there "
+    "has have had according report reported reports say said says tell told".split())
+_NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty".split())}
+
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    """Weights of the heuristic reader and the abstention threshold (chosen on the seed dev set)."""
+
+    read_top: int = 10  # hits whose sentences are read, even when fewer are shown
+    sentence_cosine: float = 0.55
+    sentence_lexical: float = 0.45
+    min_confidence: float = 0.30  # below this the assistant says the articles do not answer
+    conflict_margin: float = 0.25  # candidates within this score of the best may report a rival value
+    claim_similarity: float = 0.5  # a rival's sentence must be this close (cosine) to the best one
+    max_citations: int = 5
+    calibration: tuple[float, ...] = field(default=(-6.0, 6.0, 5.0, 1.0, 0.6))
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    hit: Hit
+    row: int  # row in the index's sentence table
+    start: int  # offsets in the article text
+    end: int
+    cosine: float
+    lexical: float
+    score: float
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    sentence: _Sentence
+    start: int  # offsets in the article text
+    end: int
+    text: str
+    label: str
+    score: float
+    attached: bool = False  # a number directly followed by what the question counts
+
+
+class Reader:
+    """Reads the retrieved chunks of a CorpusIndex and extracts a cited answer."""
+
+    def __init__(self, index: CorpusIndex, settings: AnswerSettings | None = None) -> None:
+        self.index = index
+        self.settings = settings or AnswerSettings()
+
+    # -- public -------------------------------------------------------------------------
+    def read(self, question: str, query_vector: np.ndarray, hits: list[Hit], shown: int | None = None) -> Answer:
+        """The answer to `question` from `hits`, or an abstention that shows the nearest passages.
+
+        `shown` caps the citations of each value (default: `max_citations`).
+        """
+        limit = shown or self.settings.max_citations
+        qtype = classify(question)
+        terms = self._question_terms(question)
+        sentences = self._score_sentences(hits[: self.settings.read_top], query_vector, terms)
+        if not sentences:
+            return Answer(question, None, None, 0.0, ())
+        best_sentence = sentences[0]
+        candidates = self._candidates(sentences, qtype, terms, question)
+        groups = self._group_by_value(candidates, qtype)
+        confidence = self._confidence(best_sentence, qtype, candidates, groups)
+        if confidence < self.settings.min_confidence:
+            return Answer(question, None, None, round(confidence, 3), self._nearest(sentences, limit))
+        if groups:
+            top = groups[0][0]
+            span, start, end = top.text, top.start, top.end
+            anchor = top.sentence
+        else:
+            anchor = best_sentence
+            span, start, end = None, anchor.start, anchor.end
+        article = self._article(anchor)
+        sentence_text = article.text[anchor.start:anchor.end]
+        answer_text = span if span is not None else sentence_text
+        citations = self._group_citations([anchor], answer_text, groups[0][1:] if groups else [], limit)
+        conflicts = tuple(Conflict(_display(g), self._group_citations([], "", g, limit)) for g in groups[1:])
+        return Answer(question, answer_text, sentence_text, round(confidence, 3), citations, conflicts)
+
+    # -- sentences ----------------------------------------------------------------------
+    def _question_terms(self, question: str) -> dict[str, float]:
+        """Stemmed content words of the question with their idf weights."""
+        bm25 = self.index.bm25
+        kept = [w for w in words(question) if w not in _QUESTION_STOP]
+        stems = bm25.analyze(" ".join(kept))
+        return {s: bm25.idf(s) for s in stems}
+
+    def _lexical(self, text: str, terms: dict[str, float]) -> float:
+        """Share of the question's idf mass that `text` contains.
+
+        A term that only starts a word of the text ("chair" in "chairman") counts for less.
+        """
+        if not terms:
+            return 0.0
+        present = set(self.index.bm25.analyze(text))
+        found = 0.0
+        for term, weight in terms.items():
+            if term in present:
+                found += weight
+            elif len(term) >= 4 and any(p.startswith(term) for p in present):
+                found += 0.7 * weight
+        return found / sum(terms.values())
+
+    def _score_sentences(self, hits: list[Hit], query_vector: np.ndarray,
+                         terms: dict[str, float]) -> list[_Sentence]:
+        s = self.settings
+        sentences = self.index.sentences
+        seen: set[tuple[str, int, int]] = set()
+        scored: list[_Sentence] = []
+        for hit in hits:
+            rows = sentences.by_chunk.get(hit.chunk.id, [])
+            if not rows:
+                continue
+            cosines = sentences.vectors[rows].astype(np.float32) @ query_vector
+            text = self.index.articles[hit.chunk.article_id].text
+            for row, cosine in zip(rows, cosines.tolist()):
+                start, end = int(sentences.start[row]), int(sentences.end[row])
+                key = (hit.chunk.article_id, start, end)
+                if key in seen:
+                    continue
+                seen.add(key)
+                lexical = self._lexical(text[start:end], terms)
+                score = s.sentence_cosine * cosine + s.sentence_lexical * lexical
+                if hit.chunk.kind == "caption":
+                    score -= 0.02  # a caption restates the body; prefer the body's wording
+                scored.append(_Sentence(hit, row, start, end, cosine, lexical, score))
+        scored.sort(key=lambda x: -x.score)
+        return scored
+
+    # -- spans --------------------------------------------------------------------------
+    def _candidates(self, sentences: list[_Sentence], qtype: QuestionType, terms: dict[str, float],
+                    question: str) -> list[_Candidate]:
+        """Scored answer spans inside the strong sentences, best first."""
+        question_words = set(words(question))
+        found: list[_Candidate] = []
+        for sentence in sentences:
+            found.extend(self._sentence_candidates(sentence, qtype, terms, question_words))
+        found.sort(key=lambda c: -c.score)
+        return found
+
+    def _sentence_candidates(self, sentence: _Sentence, qtype: QuestionType, terms: dict[str, float],
+                             question_words: set[str]) -> list[_Candidate]:
+        chunk = sentence.hit.chunk
+        text = self.index.articles[chunk.article_id].text
+        anchors = self._term_positions(text, sentence, terms)
+        out = []
+        for entity in chunk.entities:
+            start, end = chunk.start + entity.start, chunk.start + entity.end
+            if start < sentence.start or end > sentence.end:
+                continue
+            if qtype.typed and entity.label not in qtype.labels:
+                continue
+            if not qtype.typed and entity.label in ("CARDINAL", "ORDINAL"):
+                continue
+            span = _trim(text, start, end)
+            if span is None:
+                continue
+            start, end = span
+            span_words = [w for w in words(text[start:end]) if w not in _QUESTION_STOP]
+            if not span_words or all(w in question_words for w in span_words):
+                continue  # the question already names it: not an answer
+            if _acronym(text[start:end]) in question_words:
+                continue  # "Collective Security Treaty Organization" when the question says CSTO
+            overlap = sum(w in question_words for w in span_words) / len(span_words)
+            distance = min((abs(a - (start + end) / 2) for a in anchors), default=200.0)
+            closeness = 1.0 / (1.0 + distance / 40.0)
+            attached = qtype.numeric and _attached(text, end, sentence.end, terms, self.index.bm25)
+            score = (sentence.score + 0.25 * closeness - 0.3 * overlap + 0.1 * _label_prior(qtype, entity.label)
+                     + 0.15 * attached)
+            if not qtype.typed:
+                score -= 0.01 * len(span_words)  # short phrases are what people quote
+            out.append(_Candidate(sentence, start, end, text[start:end], entity.label, score, attached))
+        return out
+
+    def _term_positions(self, text: str, sentence: _Sentence, terms: dict[str, float]) -> list[float]:
+        """Character positions in the sentence of words that match the question's terms."""
+        positions = []
+        for match in re.finditer(r"\w+", text[sentence.start:sentence.end]):
+            stems = self.index.bm25.analyze(match.group())
+            if stems and stems[0] in terms:
+                positions.append(sentence.start + (match.start() + match.end()) / 2)
+        return positions
+
+    def _group_by_value(self, candidates: list[_Candidate], qtype: QuestionType) -> list[list[_Candidate]]:
+        """Candidates grouped by the value they state, the best candidate's group first.
+
+        Only the best candidate of each sentence speaks for it. A different value counts as a
+        rival report only for typed questions, when its candidate scores within the margin of
+        the best one and its sentence says much the same thing as the best one's (cosine of
+        their vectors), so that "353 wounded" does not rival "13 killed".
+        """
+        if not candidates:
+            return []
+        s = self.settings
+        top = candidates[0]
+        vectors = self.index.sentences.vectors
+        anchor = vectors[top.sentence.row].astype(np.float32)
+        groups: dict[str, list[_Candidate]] = {}
+        spoken: set[int] = set()
+        for candidate in candidates:
+            if candidate.sentence.row in spoken:
+                continue
+            spoken.add(candidate.sentence.row)
+            value = _value_key(candidate.text)
+            if candidate is top:
+                groups[value] = [candidate]
+                continue
+            similar = float(vectors[candidate.sentence.row].astype(np.float32) @ anchor) >= s.claim_similarity
+            close = candidate.score >= top.score - s.conflict_margin
+            if value in groups and (similar or close):
+                groups[value].append(candidate)  # another report of the same value
+            elif (value not in groups and qtype.typed and similar and close
+                  and (candidate.attached or not qtype.numeric)):
+                groups[value] = [candidate]  # a rival report of a different value
+        return list(groups.values())
+
+    # -- confidence ---------------------------------------------------------------------
+    def _confidence(self, best: _Sentence, qtype: QuestionType, candidates: list[_Candidate],
+                    groups: list[list[_Candidate]]) -> float:
+        """Logistic map of the evidence to [0, 1]; weights fitted on the seed dev set."""
+        bias, w_cos, w_lex, w_type, w_agree = self.settings.calibration
+        typed_found = 1.0 if (not qtype.typed or candidates) else 0.0
+        agreeing = len({self._outlet(c.sentence) for c in groups[0]}) if groups else 1
+        z = bias + w_cos * best.cosine + w_lex * best.lexical + w_type * typed_found \
+            + w_agree * math.log(agreeing)
+        return 1.0 / (1.0 + math.exp(-z))
+
+    # -- citations ----------------------------------------------------------------------
+    def _article(self, sentence: _Sentence) -> Article:
+        return self.index.articles[sentence.hit.chunk.article_id]
+
+    def _outlet(self, sentence: _Sentence) -> str:
+        return sentence.hit.chunk.outlet or self._article(sentence).outlet
+
+    def _citation(self, article: Article, start: int, end: int, score: float, outlet: str,
+                  answer: str | None) -> Citation:
+        quote = article.text[start:end]
+        a_start = a_end = None
+        if answer:
+            found = quote.lower().find(answer.lower())
+            if found >= 0:
+                a_start, a_end = found, found + len(answer)
+        via = article.outlet if outlet != article.outlet else ""
+        return Citation(outlet, article.headline, article.byline, article.date, article.id, quote,
+                        start, end, round(float(score), 4), via, article.url, a_start, a_end)
+
+    def _cite_sentence(self, sentence: _Sentence, answer: str | None) -> list[Citation]:
+        """The sentence's citation followed by one per other article that printed it too."""
+        article = self._article(sentence)
+        out = [self._citation(article, sentence.start, sentence.end, sentence.score,
+                              self._outlet(sentence), answer)]
+        for occurrence in sentence.hit.chunk.also:
+            other = self.index.articles[occurrence.article_id]
+            start, end = _matching_sentence(other.text, occurrence.start, occurrence.end,
+                                            article.text[sentence.start:sentence.end])
+            outlet = (other.block_at(start).outlet if other.block_at(start) else None) or other.outlet
+            out.append(self._citation(other, start, end, sentence.score, outlet, answer))
+        return out
+
+    def _group_citations(self, sentences: list[_Sentence], answer: str, group: list[_Candidate],
+                         limit: int) -> tuple[Citation, ...]:
+        """Citations of `sentences` (quoting `answer`) then of each candidate of `group`."""
+        citations: list[Citation] = []
+        for sentence in sentences:
+            citations.extend(self._cite_sentence(sentence, answer))
+        for candidate in group:
+            citations.extend(self._cite_sentence(candidate.sentence, candidate.text))
+        return tuple(_unique(citations)[:limit])
+
+    def _nearest(self, sentences: list[_Sentence], limit: int) -> tuple[Citation, ...]:
+        citations: list[Citation] = []
+        for sentence in sentences[:limit]:
+            citations.extend(self._cite_sentence(sentence, None)[:1])
+        return tuple(citations)
+
+
+def _attached(text: str, end: int, limit: int, terms: dict[str, float], bm25) -> bool:
+    """Whether one of the three words after a number is a question term ("13 security officers")."""
+    following = re.findall(r"\w+", text[end:limit])[:3]
+    return any(stem in terms for stem in bm25.analyze(" ".join(following)))
+
+
+def _acronym(text: str) -> str:
+    """Initials of the capitalised words of a name, lower-cased: "csto" for the CSTO's name."""
+    return "".join(w[0] for w in text.split() if w[:1].isupper()).lower()
+
+
+def _label_prior(qtype: QuestionType, label: str) -> float:
+    """How typical `label` is among the labels a question accepts (PERSON first for who)."""
+    if qtype.wh in ("who", "whom", "whose"):
+        return {"PERSON": 1.0, "ORG": 0.6, "NORP": 0.2}.get(label, 0.0)
+    if not qtype.typed:
+        return 0.5 if label != "NP" else 0.0
+    return 1.0
+
+
+def _display(group: list[_Candidate]) -> str:
+    """How a group's value is shown: its figure in digits when one report wrote it so."""
+    key = _value_key(group[0].text)
+    if key.isdigit():
+        return key  # "Eight" and "eight" are shown as 8
+    for candidate in group:
+        if any(ch.isdigit() for ch in candidate.text):
+            return candidate.text
+    return group[0].text
+
+
+def _value_key(text: str) -> str:
+    """A comparable form of an answer value: numbers as digits, words folded."""
+    tokens = [str(_NUMBER_WORDS.get(w, w)) for w in words(normalize(text))]
+    tokens = [t.replace(",", "") for t in tokens if t not in ("the", "a", "an", "some", "about", "nearly")]
+    return " ".join(tokens)
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A span without leading articles, possessive endings or surrounding punctuation."""
+    span = text[start:end]
+    lead = re.match(r"(?i)(the|a|an|some|about|nearly|around)\s+", span)
+    if lead and lead.end() < len(span):
+        start += lead.end()
+    while end > start and text[end - 1] in ".,;:!?'\"’”)":
+        end -= 1
+    if text[start:end].endswith(("'s", "’s")):
+        end -= 2
+    while start < end and text[start] in "'\"‘“(":
+        start += 1
+    return (start, end) if end > start else None
+
+
+def _matching_sentence(text: str, start: int, end: int, target: str) -> tuple[int, int]:
+    """The sentence in `text[start:end]` that best matches `target` word for word."""
+    wanted = set(words(target))
+    best, best_overlap = (start, end), -1.0
+    for s, e in sentence_spans(text, start, end):
+        found = set(words(text[s:e]))
+        overlap = len(wanted & found) / max(1, len(wanted | found))
+        if overlap > best_overlap:
+            best, best_overlap = (s, e), overlap
+    return best
+
+
+def _unique(citations: list[Citation]) -> list[Citation]:
+    seen, out = set(), []
+    for citation in citations:
+        key = (citation.article_id, citation.start, citation.end)
+        if key not in seen:
+            seen.add(key)
+            out.append(citation)
+    return out
+

@@ -1,0 +1,98 @@
+"""Retrieval: dense (FAISS) and BM25 rankings fused by weighted reciprocal rank fusion."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .records import Hit
+from .store import CorpusIndex
+
+MODES = ("hybrid", "dense", "bm25")
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    """How the two rankings are combined; weights are chosen on dev data (see EVAL.md)."""
+
+    mode: str = "hybrid"
+    dense_weight: float = 1.0
+    bm25_weight: float = 1.0
+    rrf_k: int = 60  # damping of reciprocal rank fusion: 1 / (rrf_k + rank)
+    depth: int = 50  # candidates taken from each ranking before fusion
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
+        if self.depth <= 0:
+            raise ValueError(f"depth must be > 0, got {self.depth}")
+
+
+def reciprocal_rank_fusion(rankings: list[np.ndarray], weights: list[float], rrf_k: int) -> dict[int, float]:
+    """Fused score of each id: sum over rankings of weight / (rrf_k + rank), rank from 1."""
+    fused: dict[int, float] = {}
+    for ranking, weight in zip(rankings, weights):
+        if weight == 0:
+            continue
+        for rank, item in enumerate(ranking.tolist(), start=1):
+            fused[item] = fused.get(item, 0.0) + weight / (rrf_k + rank)
+    return fused
+
+
+class UnknownOutlet(ValueError):
+    """An outlet filter that names no outlet in the index."""
+
+
+class Retriever:
+    """Top-k chunks for a question, optionally restricted to one outlet."""
+
+    def __init__(self, index: CorpusIndex, settings: RetrievalSettings | None = None) -> None:
+        self.index = index
+        self.settings = settings or RetrievalSettings()
+        self._by_outlet = self._outlet_table()
+
+    def _outlet_table(self) -> dict[str, np.ndarray]:
+        """Chunk ids per outlet; a repeated paragraph counts for every outlet that carried it."""
+        table: dict[str, set[int]] = {}
+        articles = self.index.articles
+        for chunk in self.index.chunks:
+            outlets = {chunk.outlet, articles[chunk.article_id].outlet}
+            outlets |= {articles[o.article_id].outlet for o in chunk.also}
+            for outlet in outlets:
+                table.setdefault(outlet, set()).add(chunk.id)
+        return {name: np.array(sorted(ids), dtype=np.int64) for name, ids in table.items()}
+
+    @property
+    def outlets(self) -> list[str]:
+        return sorted(self._by_outlet)
+
+    def resolve_outlet(self, outlet: str | None) -> str | None:
+        """The index's spelling of an outlet name (case and spaces ignored)."""
+        if outlet is None or not outlet.strip():
+            return None
+        wanted = "".join(outlet.split()).casefold()
+        for name in self._by_outlet:
+            if "".join(name.split()).casefold() == wanted:
+                return name
+        raise UnknownOutlet(f"unknown outlet {outlet!r}; known: {', '.join(self.outlets)}")
+
+    def retrieve(self, question: str, query_vector: np.ndarray | None, k: int,
+                 outlet: str | None = None) -> list[Hit]:
+        """Fused top-`k` hits, best first."""
+        if k <= 0:
+            raise ValueError(f"k must be > 0, got {k}")
+        name = self.resolve_outlet(outlet)
+        allowed = self._by_outlet[name] if name else None
+        s = self.settings
+        rankings, weights = [], []
+        if s.mode in ("hybrid", "dense"):
+            if query_vector is None:
+                raise ValueError(f"mode {s.mode!r} needs a query vector")
+            rankings.append(self.index.dense.search(query_vector, max(k, s.depth), allowed)[0])
+            weights.append(s.dense_weight if s.mode == "hybrid" else 1.0)
+        if s.mode in ("hybrid", "bm25"):
+            rankings.append(self.index.bm25.search(question, max(k, s.depth), allowed)[0])
+            weights.append(s.bm25_weight if s.mode == "hybrid" else 1.0)
+        fused = reciprocal_rank_fusion(rankings, weights, s.rrf_k)
+        best = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
+        return [Hit(self.index.chunks[i], score, rank) for rank, (i, score) in enumerate(best, start=1)]

@@ -1,0 +1,103 @@
+"""The chat, the widget in a foreign page, and hostile article text, in a real Chromium."""
+from __future__ import annotations
+
+import re
+
+from web_helpers import ARTIFACTS, TOKEN, HostPage
+
+CSTO = "Who chairs the CSTO?"
+
+
+def ask_in(scope, question: str, turns_before: int = 0):
+    """Type a question into the page (or frame), press Ask, and return the new answer card."""
+    scope.locator("#rag-question textarea").fill(question)
+    scope.locator("#rag-ask").click()
+    card = scope.locator(".rag-card").nth(turns_before)
+    card.wait_for(state="visible", timeout=60_000)
+    return card
+
+
+def test_chat_answers_with_outlet_sources_history_and_copy(server, page):
+    page.goto(server.url + "/", wait_until="domcontentloaded")
+    page.locator("#rag-question textarea").wait_for()
+
+    card = ask_in(page, CSTO)
+    assert card.get_attribute("data-state") == "answer"
+    assert card.locator(".rag-answer").inner_text() == "Nikol Pashinyan"
+    assert card.locator(".rag-sentence mark").first.inner_text() == "Nikol Pashinyan"
+    first_source = card.locator(".rag-source").first
+    assert first_source.locator(".rag-outlet").text_content() in {"CNN", "Daily Mail"}
+    assert "Nikol Pashinyan" in first_source.locator(".rag-quote").inner_text()
+    assert first_source.locator(".rag-quote mark").first.inner_text() == "Nikol Pashinyan"
+    assert re.fullmatch(r"Confidence \d{1,3}%", card.locator(".rag-answer-row .rag-conf").inner_text())
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat-answer.png"), full_page=True)
+
+    # the copy button puts the answer, its sentence and its first source on the clipboard
+    card.locator(".rag-copy").click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.splitlines()[0] == "Nikol Pashinyan"
+    assert first_source.locator(".rag-headline").inner_text() in copied
+
+    # history: a second question keeps the first exchange above it
+    second = ask_in(page, "What is the capital of France?", turns_before=1)
+    assert second.get_attribute("data-state") == "abstain"
+    assert second.locator(".rag-abstain").inner_text() == "The articles don\u2019t say."
+    assert second.locator(".rag-sources summary").text_content() == "Nearest passages (5)"
+    assert page.locator(".rag-question .rag-bubble").all_inner_texts() == [CSTO, "What is the capital of France?"]
+    assert page.errors == []
+
+
+def test_chat_explains_an_overlong_question(server, page):
+    page.goto(server.url + "/", wait_until="domcontentloaded")
+    page.locator("#rag-question textarea").wait_for()
+    card = ask_in(page, "why " * 300)
+    assert card.get_attribute("data-state") == "error"
+    assert card.inner_text() == "Couldn\u2019t ask that: question is 1,199 characters; the limit is 1,000."
+
+
+def test_widget_answers_inside_an_iframe_on_another_port(server, host_port, page):
+    host = HostPage(host_port, server.url + "/widget")
+    try:
+        page.goto(host.url, wait_until="domcontentloaded")
+        frame = page.frame_locator("#qa")
+        frame.locator("#rag-question textarea").wait_for()
+        card = ask_in(frame, CSTO)
+        assert card.locator(".rag-answer").inner_text() == "Nikol Pashinyan"
+        assert card.locator(".rag-source .rag-outlet").first.text_content() in {"CNN", "Daily Mail"}
+        assert card.locator(".rag-source").count() <= 3  # the compact view keeps three sources
+    finally:
+        host.close()
+
+
+def test_article_html_and_script_render_as_text(probe_server, page):
+    page.goto(probe_server.url + "/", wait_until="domcontentloaded")
+    page.locator("#rag-question textarea").wait_for()
+    hostile_question = "<img src=x onerror=\"window.__pwned='question'\"> Who is the harbour master of Port Probe?"
+    card = ask_in(page, hostile_question)
+    second = ask_in(page, "What did the banner over the ferry terminal read?", turns_before=1)
+
+    text = page.locator(".rag-chat").inner_text()
+    assert "Marta <script>window.__pwned='quote'</script> Kowalski" in text
+    assert "Council vote <img src=x onerror=\"window.__pwned='headline'\"> ends in uproar" in text
+    assert "Ada <script>window.__pwned='byline'</script> Reporter" in text
+    assert page.locator(".rag-outlet").first.text_content() == "Probe <b>Gazette</b>"
+    assert "which read ${7*7} and {{7*7}} in large letters" in second.inner_text()
+    assert page.locator(".rag-question .rag-bubble").first.inner_text() == hostile_question
+    # nothing from the article became markup or ran
+    assert page.locator(".rag-chat img, .rag-chat script, .rag-chat b, .rag-headline a").count() == 0
+    assert page.evaluate("window.__pwned === undefined")
+    assert page.dialogs == [] and page.errors == []
+    assert card.get_attribute("data-state") in {"answer", "abstain"}
+
+
+def test_ui_with_token_loads_from_the_link_and_answers(token_server, page):
+    response = page.goto(token_server.url + "/", wait_until="domcontentloaded")
+    assert response.status == 401
+    assert "needs an access token" in page.locator("h1").inner_text()
+
+    page.goto(f"{token_server.url}/?token={TOKEN}", wait_until="domcontentloaded")
+    assert page.url == token_server.url + "/"  # the token left the address bar for a cookie
+    page.locator("#rag-question textarea").wait_for()
+    card = ask_in(page, CSTO)
+    assert card.locator(".rag-answer").inner_text() == "Nikol Pashinyan"

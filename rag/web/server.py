@@ -74,7 +74,8 @@ def create_app(assistant: AssistantLike, config: WebConfig) -> FastAPI:
         blocks.queue(default_concurrency_limit=1, max_size=QUEUE_MAX)
         gr.mount_gradio_app(app, blocks, path=path, server_name=config.host, server_port=config.port,
                             footer_links=[], run_history=False, ssr_mode=False, mcp_server=False, pwa=False,
-                            show_error=False, blocked_paths=blocked, css=css, theme=_theme(gr))
+                            show_error=False, blocked_paths=blocked,
+                            app_kwargs={"docs_url": None, "redoc_url": None, "openapi_url": None}, css=css, theme=_theme(gr))
     # Added last so they run first: security headers wrap every response (401s included),
     # CORS answers preflights before the token gate, and the gate guards everything below it.
     if config.token:

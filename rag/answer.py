@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -19,6 +21,7 @@ from .records import Answer, Article, Citation, Conflict, Hit
 from .store import CorpusIndex
 from .text import normalize, sentence_spans, words
 
+CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 # Words that carry no content in a question.
 _QUESTION_STOP = frozenset(
     "who whom whose what which when where why how many much is are was were be been being do does did "
@@ -31,16 +34,14 @@ _NUMBER_WORDS = {w: i for i, w in enumerate(
 
 @dataclass(frozen=True)
 class AnswerSettings:
-    """Weights of the heuristic reader and the abstention threshold (chosen on the seed dev set)."""
+    """Weights of the heuristic reader."""
 
     read_top: int = 10  # hits whose sentences are read, even when fewer are shown
     sentence_cosine: float = 0.55
     sentence_lexical: float = 0.45
-    min_confidence: float = 0.30  # below this the assistant says the articles do not answer
     conflict_margin: float = 0.25  # candidates within this score of the best may report a rival value
     claim_similarity: float = 0.5  # a rival's sentence must be this close (cosine) to the best one
     max_citations: int = 5
-    calibration: tuple[float, ...] = field(default=(-6.0, 6.0, 5.0, 1.0, 0.6))
 
 
 @dataclass(frozen=True)
@@ -65,44 +66,97 @@ class _Candidate:
     attached: bool = False  # a number directly followed by what the question counts
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What the reader found before deciding: scored sentences, candidates, value groups."""
+
+    qtype: QuestionType
+    sentences: list[_Sentence]
+    candidates: list[_Candidate]
+    groups: list[list[_Candidate]]  # best-supported value first, then rival values
+    anchor: _Sentence  # the sentence the answer comes from
+    features: dict[str, float]  # the evidence that confidence is computed from
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Logistic model from reading features to P(answer is right), and the abstention threshold."""
+
+    bias: float
+    weights: dict[str, float]
+    threshold: float
+    fitted_on: str = ""
+
+    @classmethod
+    def load(cls, path: Path = CALIBRATION_FILE) -> "Calibration":
+        data = json.loads(Path(path).read_text())
+        return cls(data["bias"], data["weights"], data["threshold"], data.get("fitted_on", ""))
+
+    def probability(self, features: dict[str, float]) -> float:
+        z = self.bias + sum(w * features.get(name, 0.0) for name, w in self.weights.items())
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
 class Reader:
     """Reads the retrieved chunks of a CorpusIndex and extracts a cited answer."""
 
-    def __init__(self, index: CorpusIndex, settings: AnswerSettings | None = None) -> None:
+    def __init__(self, index: CorpusIndex, settings: AnswerSettings | None = None,
+                 calibration: Calibration | None = None) -> None:
         self.index = index
         self.settings = settings or AnswerSettings()
+        self.calibration = calibration or Calibration.load()
 
     # -- public -------------------------------------------------------------------------
+    def analyze(self, question: str, query_vector: np.ndarray, hits: list[Hit]) -> Reading | None:
+        """Everything the reader found for `question` in `hits`; None when there is nothing to read."""
+        qtype = classify(question)
+        terms = self._question_terms(question)
+        sentences = self._score_sentences(hits[: self.settings.read_top], query_vector, terms)
+        if not sentences:
+            return None
+        candidates = self._candidates(sentences, qtype, terms, question)
+        groups = self._group_by_value(candidates, qtype)
+        anchor = groups[0][0].sentence if groups else sentences[0]
+        agreeing = len({self._outlet(c.sentence) for c in groups[0]}) if groups else 1
+        top = groups[0][0] if groups else None
+        features = {
+            "cosine": anchor.cosine,
+            "lexical": anchor.lexical,
+            "best_cosine": max(x.cosine for x in sentences),
+            "typed": float(qtype.typed),
+            "typed_found": float(top is not None and qtype.typed and top.label in qtype.labels),
+            "attached": float(top is not None and top.attached),
+            "agreement": math.log(agreeing),
+            "no_span": float(top is None),
+            "unknown": self._unknown_share(terms),
+        }
+        return Reading(qtype, sentences, candidates, groups, anchor, features)
+
     def read(self, question: str, query_vector: np.ndarray, hits: list[Hit], shown: int | None = None) -> Answer:
         """The answer to `question` from `hits`, or an abstention that shows the nearest passages.
 
         `shown` caps the citations of each value (default: `max_citations`).
         """
         limit = shown or self.settings.max_citations
-        qtype = classify(question)
-        terms = self._question_terms(question)
-        sentences = self._score_sentences(hits[: self.settings.read_top], query_vector, terms)
-        if not sentences:
+        reading = self.analyze(question, query_vector, hits)
+        if reading is None:
             return Answer(question, None, None, 0.0, ())
-        best_sentence = sentences[0]
-        candidates = self._candidates(sentences, qtype, terms, question)
-        groups = self._group_by_value(candidates, qtype)
-        confidence = self._confidence(best_sentence, qtype, candidates, groups)
-        if confidence < self.settings.min_confidence:
-            return Answer(question, None, None, round(confidence, 3), self._nearest(sentences, limit))
-        if groups:
-            top = groups[0][0]
-            span, start, end = top.text, top.start, top.end
-            anchor = top.sentence
-        else:
-            anchor = best_sentence
-            span, start, end = None, anchor.start, anchor.end
-        article = self._article(anchor)
-        sentence_text = article.text[anchor.start:anchor.end]
-        answer_text = span if span is not None else sentence_text
+        confidence = round(self.calibration.probability(reading.features), 3)
+        missing = self.unmentioned_names(question)
+        if missing:
+            # A name the question hinges on appears in no article: nothing here can answer it.
+            note = f"The articles never mention {' or '.join(missing)}."
+            return Answer(question, None, None, min(confidence, 0.01), self._nearest(reading.sentences, limit),
+                          note=note)
+        if confidence < self.calibration.threshold:
+            return Answer(question, None, None, confidence, self._nearest(reading.sentences, limit),
+                          note="No passage answers this with enough confidence.")
+        groups, anchor = reading.groups, reading.anchor
+        sentence_text = self._article(anchor).text[anchor.start:anchor.end]
+        answer_text = groups[0][0].text if groups else sentence_text
         citations = self._group_citations([anchor], answer_text, groups[0][1:] if groups else [], limit)
         conflicts = tuple(Conflict(_display(g), self._group_citations([], "", g, limit)) for g in groups[1:])
-        return Answer(question, answer_text, sentence_text, round(confidence, 3), citations, conflicts)
+        return Answer(question, answer_text, sentence_text, confidence, citations, conflicts)
 
     # -- sentences ----------------------------------------------------------------------
     def _question_terms(self, question: str) -> dict[str, float]:
@@ -111,6 +165,19 @@ class Reader:
         kept = [w for w in words(question) if w not in _QUESTION_STOP]
         stems = bm25.analyze(" ".join(kept))
         return {s: bm25.idf(s) for s in stems}
+
+    def unmentioned_names(self, question: str) -> list[str]:
+        """Capitalised words of the question (not its first word) that no article contains."""
+        names = [m.group() for m in re.finditer(r"(?<!^)(?<![.?!] )\b[A-Z][\w'’-]+", question.strip())]
+        bm25 = self.index.bm25
+        return [n for n in dict.fromkeys(names) if bm25.analyze(n) and not bm25.terms(n)]
+
+    def _unknown_share(self, terms: dict[str, float]) -> float:
+        """Share of the question's idf mass in words no article contains ("France" here)."""
+        if not terms:
+            return 0.0
+        known = set(self.index.bm25.terms(" ".join(terms)))
+        return sum(w for t, w in terms.items() if t not in known) / sum(terms.values())
 
     def _lexical(self, text: str, terms: dict[str, float]) -> float:
         """Share of the question's idf mass that `text` contains.
@@ -175,25 +242,29 @@ class Reader:
             start, end = chunk.start + entity.start, chunk.start + entity.end
             if start < sentence.start or end > sentence.end:
                 continue
-            if qtype.typed and entity.label not in qtype.labels:
-                continue
-            if not qtype.typed and entity.label in ("CARDINAL", "ORDINAL"):
+            prior = _label_prior(qtype, entity.label)
+            if prior is None:
                 continue
             span = _trim(text, start, end)
             if span is None:
                 continue
-            start, end = span
+            if entity.label == "NP":
+                span = _name_tail(text, *span)  # "weapons store Korgan": the name is the answer
+            start, end = _extend_name(text, *span, sentence.end) if entity.label in ("PERSON", "ORG") else span
             span_words = [w for w in words(text[start:end]) if w not in _QUESTION_STOP]
             if not span_words or all(w in question_words for w in span_words):
                 continue  # the question already names it: not an answer
             if _acronym(text[start:end]) in question_words:
                 continue  # "Collective Security Treaty Organization" when the question says CSTO
+            if qtype.plural:
+                start, end = _coordinated(text, start, end, sentence.start, sentence.end)
             overlap = sum(w in question_words for w in span_words) / len(span_words)
             distance = min((abs(a - (start + end) / 2) for a in anchors), default=200.0)
             closeness = 1.0 / (1.0 + distance / 40.0)
-            attached = qtype.numeric and _attached(text, end, sentence.end, terms, self.index.bm25)
-            score = (sentence.score + 0.25 * closeness - 0.3 * overlap + 0.1 * _label_prior(qtype, entity.label)
-                     + 0.15 * attached)
+            attached = _attached(text, start, end, sentence, terms, self.index.bm25, qtype.numeric)
+            score = (sentence.score + 0.25 * closeness - 0.3 * overlap + 0.15 * prior + 0.15 * attached)
+            if qtype.wants_year and any(ch.isdigit() for ch in text[start:end]):
+                score += 0.1  # "when" is better answered by "2019" than by "for years"
             if not qtype.typed:
                 score -= 0.01 * len(span_words)  # short phrases are what people quote
             out.append(_Candidate(sentence, start, end, text[start:end], entity.label, score, attached))
@@ -240,17 +311,6 @@ class Reader:
                   and (candidate.attached or not qtype.numeric)):
                 groups[value] = [candidate]  # a rival report of a different value
         return list(groups.values())
-
-    # -- confidence ---------------------------------------------------------------------
-    def _confidence(self, best: _Sentence, qtype: QuestionType, candidates: list[_Candidate],
-                    groups: list[list[_Candidate]]) -> float:
-        """Logistic map of the evidence to [0, 1]; weights fitted on the seed dev set."""
-        bias, w_cos, w_lex, w_type, w_agree = self.settings.calibration
-        typed_found = 1.0 if (not qtype.typed or candidates) else 0.0
-        agreeing = len({self._outlet(c.sentence) for c in groups[0]}) if groups else 1
-        z = bias + w_cos * best.cosine + w_lex * best.lexical + w_type * typed_found \
-            + w_agree * math.log(agreeing)
-        return 1.0 / (1.0 + math.exp(-z))
 
     # -- citations ----------------------------------------------------------------------
     def _article(self, sentence: _Sentence) -> Article:
@@ -301,10 +361,51 @@ class Reader:
         return tuple(citations)
 
 
-def _attached(text: str, end: int, limit: int, terms: dict[str, float], bm25) -> bool:
-    """Whether one of the three words after a number is a question term ("13 security officers")."""
-    following = re.findall(r"\w+", text[end:limit])[:3]
-    return any(stem in terms for stem in bm25.analyze(" ".join(following)))
+def _attached(text: str, start: int, end: int, sentence: _Sentence, terms: dict[str, float], bm25,
+              numeric: bool) -> bool:
+    """Whether a question term stands right beside the span: "13 security officers",
+    "Prime Minister Askar Mamin". A number counts what follows it, so only the words after
+    it are looked at."""
+    after = re.findall(r"\w+", text[end:sentence.end])[:3]
+    before = [] if numeric else re.findall(r"\w+", text[sentence.start:start])[-3:]
+    return any(stem in terms for stem in bm25.analyze(" ".join(after + before)))
+
+
+_NAME_WORD = re.compile(r" (?:[A-Z][a-z]+|[A-Z]\.)(?=[\s,.;:'’)]|$)")
+_NOT_NAME = frozenset("Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April "
+                      "May June July August September October November December The A An And But".split())
+
+
+def _extend_name(text: str, start: int, end: int, limit: int) -> tuple[int, int]:
+    """A name the tagger cut short ("Sacha" of "Sacha Baron Cohen"), extended over the
+    capitalised words that follow it."""
+    while (match := _NAME_WORD.match(text, end, limit)) and match.group().strip() not in _NOT_NAME:
+        end = match.end()
+    return start, end
+
+
+_TAIL = re.compile(r"(?:^|\s)((?:[A-Z][\w.&'’-]*)(?:\s[A-Z][\w.&'’-]*)*)$")
+
+
+def _name_tail(text: str, start: int, end: int) -> tuple[int, int]:
+    """The proper name closing a phrase whose other words are lower-case descriptors."""
+    phrase = text[start:end]
+    match = _TAIL.search(phrase)
+    if match and match.start(1) > 0 and phrase[: match.start(1)].strip().islower():
+        return start + match.start(1), end
+    return start, end
+
+
+_ITEM = r"[A-Z][\w.&'’-]*(?: [A-Z][\w.&'’-]*)*"
+_LIST = re.compile(rf"{_ITEM}(?:, {_ITEM})*,? and {_ITEM}|{_ITEM}(?:, {_ITEM}){{2,}}")
+
+
+def _coordinated(text: str, start: int, end: int, limit_start: int, limit_end: int) -> tuple[int, int]:
+    """The whole list ("Russia, Belarus, ... and Tajikistan") around one of its items."""
+    for match in _LIST.finditer(text, limit_start, limit_end):
+        if match.start() <= start and end <= match.end():
+            return match.start(), match.end()
+    return start, end
 
 
 def _acronym(text: str) -> str:
@@ -312,13 +413,19 @@ def _acronym(text: str) -> str:
     return "".join(w[0] for w in text.split() if w[:1].isupper()).lower()
 
 
-def _label_prior(qtype: QuestionType, label: str) -> float:
-    """How typical `label` is among the labels a question accepts (PERSON first for who)."""
+_UNTYPED_PRIOR = {"NP": 0.0, "PERSON": 0.6, "ORG": 0.6, "GPE": 0.5, "LOC": 0.5, "FAC": 0.6,
+                  "PRODUCT": 0.6, "EVENT": 0.6, "WORK_OF_ART": 0.6, "NORP": 0.3, "LAW": 0.5}
+
+
+def _label_prior(qtype: QuestionType, label: str) -> float | None:
+    """How typical `label` is for the answer the question wants; None rules the span out."""
     if qtype.wh in ("who", "whom", "whose"):
-        return {"PERSON": 1.0, "ORG": 0.6, "NORP": 0.2}.get(label, 0.0)
-    if not qtype.typed:
-        return 0.5 if label != "NP" else 0.0
-    return 1.0
+        return {"PERSON": 1.0, "ORG": 0.6, "NORP": 0.1}.get(label)
+    if qtype.typed:
+        if label in qtype.labels:
+            return 1.0 if label != "NORP" or qtype.labels <= {"NORP", "LANGUAGE"} else 0.2
+        return -1.0 if label == "NP" and not qtype.numeric else None  # a phrase, when no entity fits
+    return _UNTYPED_PRIOR.get(label)
 
 
 def _display(group: list[_Candidate]) -> str:

@@ -18,17 +18,20 @@ _HEAD_NOUNS: dict[frozenset[str], frozenset[str]] = {
     frozenset("city country region province nation town capital place republic state".split()): PLACE_LIKE,
     frozenset(("organization organisation agency alliance bloc group company firm channel outlet "
                "newspaper network party body service chain bank store ministry council union "
-               "broadcaster station").split()): ORG_LIKE,
+               "broadcaster station watchdog team club university").split()): ORG_LIKE,
     frozenset(("president minister leader spokesman spokeswoman person man woman official chairman "
                "head comedian student editor journalist politician ruler successor predecessor "
                "cosmonaut author chief ally").split()): frozenset({"PERSON"}),
     frozenset("year month day date decade century".split()): DATE_LIKE,
     frozenset("nationality nationalities ethnicity language".split()): frozenset({"NORP", "LANGUAGE"}),
     frozenset("price cost fine sum".split()): frozenset({"MONEY", "CARDINAL", "QUANTITY"}),
-    frozenset("number figure toll".split()): COUNT_LIKE,
+    frozenset("number figure toll population".split()): COUNT_LIKE,
     frozenset("percentage percent share proportion".split()): frozenset({"PERCENT"}),
 }
 _WH = re.compile(r"\b(how many|how much|how old|how long|how far|who|whom|whose|when|where|which|what|why|how)\b")
+
+
+_TIME_UNITS = frozenset("seconds minutes hours days weeks months years decades centuries".split())
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ class QuestionType:
 
     wh: str
     labels: frozenset[str]
+    plural: bool = False  # "which countries": the answer may be a list
+    wants_year: bool = False  # "when", "what year": a figure beats "for years"
 
     @property
     def numeric(self) -> bool:
@@ -52,7 +57,10 @@ def classify(question: str) -> QuestionType:
     lowered = question.lower()
     match = _WH.search(lowered)
     wh = match.group(1) if match else ""
+    following = words(lowered[match.end():])[:3] if match else []
     if wh == "how many":
+        if following and following[0] in _TIME_UNITS:
+            return QuestionType(wh, COUNT_LIKE | DATE_LIKE)  # "how many days": "180 days" is a DATE
         return QuestionType(wh, COUNT_LIKE)
     if wh == "how much":
         return QuestionType(wh, AMOUNT_LIKE)
@@ -61,13 +69,16 @@ def classify(question: str) -> QuestionType:
     if wh in ("who", "whom", "whose"):
         return QuestionType(wh, PERSON_LIKE)
     if wh == "when":
-        return QuestionType(wh, DATE_LIKE)
+        return QuestionType(wh, DATE_LIKE, wants_year=True)
     if wh == "where":
         return QuestionType(wh, PLACE_LIKE)
     if wh in ("which", "what") and match:
-        after = words(lowered[match.end():])[:3]
-        for word in after:
+        for word in following:
+            word = re.sub(r"'s$", "", word)
+            singular = re.sub(r"(?<=[^s])s$", "", re.sub(r"ies$", "y", word))
             for nouns, labels in _HEAD_NOUNS.items():
-                if word in nouns or word.rstrip("s") in nouns:
-                    return QuestionType(wh, labels)
-    return QuestionType(wh, frozenset())
+                if word in nouns or singular in nouns:
+                    return QuestionType(wh, labels, plural=singular != word,
+                                        wants_year=labels == DATE_LIKE)
+    return QuestionType(wh, frozenset(), plural=bool(following) and following[0].endswith("s")
+                        and not following[0].endswith("ss"))

@@ -126,6 +126,7 @@ class Answer:
     confidence: float
     citations: tuple[Citation, ...]
     conflicts: tuple[Conflict, ...] = ()
+    note: str = ""  # why the assistant abstained, in words fit to show
 
     def to_dict(self) -> dict:
         """The JSON contract shared by the CLI, the HTTP API, the tests and the evaluation."""

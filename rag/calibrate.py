@@ -1,0 +1,98 @@
+"""Fit the confidence model and the abstention threshold on the seed dev questions.
+
+    python -m rag.calibrate [--dev tests/data/seed_dev.jsonl]
+
+A reading is "right" when its answer scores F1 >= 0.5 against a gold answer; unanswerable
+questions are never right. A logistic regression over the reader's features gives
+P(right); the threshold is the one that declines the most unanswerable questions while
+declining at most `--max-false-abstention` of the answerable ones. The result is written to
+rag/calibration.json, which the reader loads.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from .answer import CALIBRATION_FILE, Calibration
+
+FEATURES = ("cosine", "lexical", "best_cosine", "typed_found", "attached", "agreement", "no_span", "unknown")
+
+
+def load_dev(path: Path) -> list[dict]:
+    """Rows of a dev-set JSONL file (question, answers, outlets, answerable, ...)."""
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.005, steps: int = 20000,
+                 rate: float = 0.5) -> tuple[float, np.ndarray]:
+    """Bias and weights of an L2-regularised logistic regression, by gradient descent."""
+    w = np.zeros(x.shape[1])
+    b = 0.0
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-(x @ w + b)))
+        w -= rate * (x.T @ (p - y) / len(y) + l2 * w)
+        b -= rate * float(np.mean(p - y))
+    return b, w
+
+
+def choose_threshold(probabilities: np.ndarray, answerable: np.ndarray, max_false_abstention: float) -> float:
+    """The highest threshold that declines at most `max_false_abstention` of answerable questions."""
+    best = 0.0
+    for t in sorted(set(np.round(probabilities, 3).tolist())):
+        declined_answerable = np.mean(probabilities[answerable] < t) if answerable.any() else 0.0
+        if declined_answerable <= max_false_abstention:
+            best = t
+    return float(best)
+
+
+def collect(assistant, rows: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Features, rightness and answerability of each dev question."""
+    from .metrics import best_score, f1_score
+
+    feats, right, answerable = [], [], []
+    for row in rows:
+        vector = assistant.embedder.encode([row["question"]])[0]
+        hits = assistant.retriever.retrieve(row["question"], vector, assistant.settings.answering.read_top)
+        reading = assistant.reader.analyze(row["question"], vector, hits)
+        features = reading.features if reading else {}
+        feats.append([features.get(name, 0.0) for name in FEATURES])
+        predicted = ""
+        if reading is not None:
+            anchor = reading.anchor
+            text = assistant.index.articles[anchor.hit.chunk.article_id].text
+            predicted = reading.groups[0][0].text if reading.groups else text[anchor.start:anchor.end]
+        ok = bool(row["answerable"]) and best_score(f1_score, predicted, row["answers"]) >= 0.5
+        right.append(ok)
+        answerable.append(bool(row["answerable"]))
+    return np.array(feats), np.array(right, dtype=float), np.array(answerable)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m rag.calibrate", description=__doc__.splitlines()[0])
+    parser.add_argument("--dev", type=Path, default=Path("tests/data/seed_dev.jsonl"))
+    parser.add_argument("--max-false-abstention", type=float, default=0.05)
+    parser.add_argument("--out", type=Path, default=CALIBRATION_FILE)
+    args = parser.parse_args(argv)
+    from .pipeline import Assistant
+
+    assistant = Assistant.load(progress=False)
+    x, y, answerable = collect(assistant, load_dev(args.dev))
+    bias, weights = fit_logistic(x, y)
+    probabilities = 1.0 / (1.0 + np.exp(-(x @ weights + bias)))
+    threshold = choose_threshold(probabilities, answerable, args.max_false_abstention)
+    calibration = Calibration(round(bias, 4), {n: round(float(w), 4) for n, w in zip(FEATURES, weights)},
+                              threshold, fitted_on=f"{args.dev.name} ({len(y)} questions)")
+    args.out.write_text(json.dumps(calibration.__dict__, indent=2) + "\n")
+    declined = probabilities < threshold
+    print(f"threshold {threshold:.3f}: declines {declined[~answerable].mean():.0%} of unanswerable, "
+          f"{declined[answerable].mean():.0%} of answerable; wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -37,8 +37,9 @@ class AnswerSettings:
     """Weights of the heuristic reader."""
 
     read_top: int = 10  # hits whose sentences are read, even when fewer are shown
-    sentence_cosine: float = 0.55
-    sentence_lexical: float = 0.45
+    sentence_cosine: float = 0.5
+    sentence_lexical: float = 0.35
+    context_lexical: float = 0.15
     conflict_margin: float = 0.25  # candidates within this score of the best may report a rival value
     claim_similarity: float = 0.5  # a rival's sentence must be this close (cosine) to the best one
     max_citations: int = 5
@@ -207,6 +208,7 @@ class Reader:
                 continue
             cosines = sentences.vectors[rows].astype(np.float32) @ query_vector
             text = self.index.articles[hit.chunk.article_id].text
+            context = self._lexical(hit.chunk.text, terms)  # what the surrounding passage says too
             for row, cosine in zip(rows, cosines.tolist()):
                 start, end = int(sentences.start[row]), int(sentences.end[row])
                 key = (hit.chunk.article_id, start, end)
@@ -214,7 +216,7 @@ class Reader:
                     continue
                 seen.add(key)
                 lexical = self._lexical(text[start:end], terms)
-                score = s.sentence_cosine * cosine + s.sentence_lexical * lexical
+                score = s.sentence_cosine * cosine + s.sentence_lexical * lexical + s.context_lexical * context
                 if hit.chunk.kind == "caption":
                     score -= 0.02  # a caption restates the body; prefer the body's wording
                 scored.append(_Sentence(hit, row, start, end, cosine, lexical, score))
@@ -249,7 +251,9 @@ class Reader:
             if span is None:
                 continue
             if entity.label == "NP":
-                span = _name_tail(text, *span)  # "weapons store Korgan": the name is the answer
+                named = _name_tail(text, *span)  # "weapons store Korgan": the name is the answer
+                if named != span:
+                    span, prior = named, max(prior, 0.4)
             start, end = _extend_name(text, *span, sentence.end) if entity.label in ("PERSON", "ORG") else span
             span_words = [w for w in words(text[start:end]) if w not in _QUESTION_STOP]
             if not span_words or all(w in question_words for w in span_words):
@@ -259,24 +263,23 @@ class Reader:
             if qtype.plural:
                 start, end = _coordinated(text, start, end, sentence.start, sentence.end)
             overlap = sum(w in question_words for w in span_words) / len(span_words)
-            distance = min((abs(a - (start + end) / 2) for a in anchors), default=200.0)
-            closeness = 1.0 / (1.0 + distance / 40.0)
+            closeness = _closeness(anchors, terms, (start + end) / 2)
             attached = _attached(text, start, end, sentence, terms, self.index.bm25, qtype.numeric)
             score = (sentence.score + 0.25 * closeness - 0.3 * overlap + 0.15 * prior + 0.15 * attached)
-            if qtype.wants_year and any(ch.isdigit() for ch in text[start:end]):
-                score += 0.1  # "when" is better answered by "2019" than by "for years"
+            if qtype.wants_year and _YEAR.search(text[start:end]):
+                score += 0.1  # "when" is better answered by "2019" than by "for years" or "81"
             if not qtype.typed:
                 score -= 0.01 * len(span_words)  # short phrases are what people quote
             out.append(_Candidate(sentence, start, end, text[start:end], entity.label, score, attached))
         return out
 
-    def _term_positions(self, text: str, sentence: _Sentence, terms: dict[str, float]) -> list[float]:
-        """Character positions in the sentence of words that match the question's terms."""
-        positions = []
+    def _term_positions(self, text: str, sentence: _Sentence, terms: dict[str, float]) -> dict[str, list[float]]:
+        """Character positions in the sentence of the words that match each question term."""
+        positions: dict[str, list[float]] = {}
         for match in re.finditer(r"\w+", text[sentence.start:sentence.end]):
             stems = self.index.bm25.analyze(match.group())
             if stems and stems[0] in terms:
-                positions.append(sentence.start + (match.start() + match.end()) / 2)
+                positions.setdefault(stems[0], []).append(sentence.start + (match.start() + match.end()) / 2)
         return positions
 
     def _group_by_value(self, candidates: list[_Candidate], qtype: QuestionType) -> list[list[_Candidate]]:
@@ -361,6 +364,16 @@ class Reader:
         return tuple(citations)
 
 
+def _closeness(positions: dict[str, list[float]], terms: dict[str, float], center: float) -> float:
+    """How near a span is to all of the question's terms, idf-weighted, in [0, 1]."""
+    total = sum(terms.values())
+    if not total:
+        return 0.0
+    near = sum(terms[t] * max(1.0 / (1.0 + abs(p - center) / 40.0) for p in found)
+               for t, found in positions.items())
+    return near / total
+
+
 def _attached(text: str, start: int, end: int, sentence: _Sentence, terms: dict[str, float], bm25,
               numeric: bool) -> bool:
     """Whether a question term stands right beside the span: "13 security officers",
@@ -413,6 +426,8 @@ def _acronym(text: str) -> str:
     return "".join(w[0] for w in text.split() if w[:1].isupper()).lower()
 
 
+_NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"})
+_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
 _UNTYPED_PRIOR = {"NP": 0.0, "PERSON": 0.6, "ORG": 0.6, "GPE": 0.5, "LOC": 0.5, "FAC": 0.6,
                   "PRODUCT": 0.6, "EVENT": 0.6, "WORK_OF_ART": 0.6, "NORP": 0.3, "LAW": 0.5}
 
@@ -424,7 +439,14 @@ def _label_prior(qtype: QuestionType, label: str) -> float | None:
     if qtype.typed:
         if label in qtype.labels:
             return 1.0 if label != "NORP" or qtype.labels <= {"NORP", "LANGUAGE"} else 0.2
-        return -1.0 if label == "NP" and not qtype.numeric else None  # a phrase, when no entity fits
+        if qtype.labels & _NAME_LABELS:
+            # the small tagger often mislabels names (a supermarket chain as PERSON); a noun
+            # phrase may stand in for a name it missed; never for a number or a date
+            if label in _NAME_LABELS:
+                return 0.3
+            if label == "NP":
+                return -1.0
+        return None
     return _UNTYPED_PRIOR.get(label)
 
 

@@ -11,10 +11,12 @@ from typing import Sequence
 
 import numpy as np
 
+from .ann import AnnSettings, build_faiss, search_params
+
 # bm25s's default token pattern: words of two or more word characters.
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 # Below this many vectors an exact (flat) index is fast enough and has perfect recall.
-EXACT_LIMIT = 50_000
+EXACT_LIMIT = AnnSettings.exact_limit
 
 
 class DenseIndex:
@@ -24,13 +26,9 @@ class DenseIndex:
         self._index = index
 
     @classmethod
-    def build(cls, vectors: np.ndarray) -> "DenseIndex":
-        import faiss
-
-        vectors = _as_matrix(vectors)
-        index = faiss.IndexFlatIP(vectors.shape[1])
-        index.add(vectors)
-        return cls(index)
+    def build(cls, vectors: np.ndarray, settings: AnnSettings | None = None) -> "DenseIndex":
+        """Exact below `settings.exact_limit` vectors, IVF-SQ8 above (see rag/ann.py)."""
+        return cls(build_faiss(_as_matrix(vectors), settings))
 
     @property
     def size(self) -> int:
@@ -54,7 +52,8 @@ class DenseIndex:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         params = None
         if allowed is not None:
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64)))
+            selector = faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64))
+            params = search_params(self._index, selector)
         scores, ids = self._index.search(query, k, params=params)
         keep = ids[0] >= 0
         return ids[0][keep].astype(np.int64), scores[0][keep]
@@ -150,10 +149,11 @@ def top_k(scores: np.ndarray, k: int, positive_only: bool = False) -> tuple[np.n
     """Ids and scores of the `k` largest entries, best first (ties broken by lower id)."""
     candidates = np.flatnonzero(scores > 0) if positive_only else np.arange(len(scores))
     if len(candidates) > k:
-        part = np.argpartition(-scores[candidates], k - 1)[:k]
-        candidates = candidates[part]
+        # keep every entry tied with the k-th largest so that ties resolve by id, not by chance
+        kth = np.partition(scores[candidates], len(candidates) - k)[len(candidates) - k]
+        candidates = candidates[scores[candidates] >= kth]
     order = np.lexsort((candidates, -scores[candidates]))
-    ids = candidates[order].astype(np.int64)
+    ids = candidates[order][:k].astype(np.int64)
     return ids, scores[ids].astype(np.float32)
 
 

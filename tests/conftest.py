@@ -1,0 +1,39 @@
+"""Shared fixtures: the real model and the real index of the repo's seeds, built once per session."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO / "seeds"
+DEV_SET = REPO / "tests" / "data" / "seed_dev.jsonl"
+
+
+@pytest.fixture(scope="session")
+def seed_index_dir(tmp_path_factory) -> Path:
+    """A folder holding the index of the repo's seeds, built with the default embedder."""
+    from rag.pipeline import Assistant, Settings
+
+    index = tmp_path_factory.mktemp("seed-index") / "index"
+    Assistant.load(Settings(seeds_dir=SEEDS, index_dir=index), progress=False)
+    return index
+
+
+@pytest.fixture(scope="session")
+def assistant(seed_index_dir):
+    """The assistant over the repo's seeds (real model, real FAISS and BM25 indexes)."""
+    from rag.pipeline import Assistant, Settings
+
+    return Assistant.load(Settings(seeds_dir=SEEDS, index_dir=seed_index_dir), progress=False)
+
+
+@pytest.fixture(scope="session")
+def dev_set() -> list[dict]:
+    with open(DEV_SET, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]

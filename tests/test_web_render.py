@@ -57,7 +57,7 @@ def test_hostile_article_fields_are_escaped_everywhere():
                               "byline": bad, "url": "javascript:alert(1)"}])
     html = render_answer(card) + render_conversation([{"question": bad, "answer": card}])
     assert "<img" not in html and "javascript:" not in html
-    # 11 fields per card (sentence, quote, outlet x3, headline x2, byline x2, copy text), twice, + the question
+    # per card: sentence, quote, outlet (3 places), headline, byline, and 4 in the copy text; twice; + the question
     assert html.count("&lt;img src=x onerror=alert(1)&gt;") == 23
 
 

@@ -193,12 +193,22 @@ def render_error(message: str) -> str:
     return f'<article class="rag-card rag-error" data-state="error"><p>{esc(message)}</p></article>'
 
 
+BUBBLE_CHARS = 400  # a pasted essay shows its start; the error below says how long it was
+
+
 def render_turn(turn: dict) -> str:
-    """One exchange: the question as asked, then the answer card or the error."""
-    question = f'<div class="rag-question"><div class="rag-bubble">{esc(turn.get("question"))}</div></div>'
+    """One exchange: the question as asked, then the answer card, the error, or a placeholder."""
+    text = str(turn.get("question") or "")
+    shown = text if len(text) <= BUBBLE_CHARS else text[:BUBBLE_CHARS].rstrip() + "\u2026"
+    question = f'<div class="rag-question"><div class="rag-bubble">{esc(shown)}</div></div>'
     if turn.get("error"):
-        return f'<div class="rag-turn">{question}{render_error(turn["error"])}</div>'
-    return f'<div class="rag-turn">{question}{render_answer(turn["answer"])}</div>'
+        body = render_error(turn["error"])
+    elif turn.get("answer") is not None:
+        body = render_answer(turn["answer"])
+    else:  # asked, not yet answered
+        body = ('<article class="rag-card rag-pending" data-state="pending" aria-busy="true">'
+                '<span class="rag-dots"><i></i><i></i><i></i></span> Searching the articles\u2026</article>')
+    return f'<div class="rag-turn">{question}{body}</div>'
 
 
 def render_conversation(turns: list[dict], empty: str = "") -> str:

@@ -60,6 +60,13 @@ CARD_CSS = """
 .rag-copy:hover { border-color: var(--color-accent); color: var(--color-accent); }
 .rag-copy.rag-copied { border-color: #16a34a; color: #16a34a; }
 .rag-empty { padding: 0; }
+.rag-pending { color: var(--body-text-color-subdued); font-size: 14px; display: flex; align-items: center; gap: 10px; }
+.rag-dots { display: inline-flex; gap: 4px; }
+.rag-dots i { width: 6px; height: 6px; border-radius: 50%; background: var(--color-accent); opacity: .3;
+  animation: rag-blink 1.2s infinite; }
+.rag-dots i:nth-child(2) { animation-delay: .2s; }
+.rag-dots i:nth-child(3) { animation-delay: .4s; }
+@keyframes rag-blink { 50% { opacity: 1; } }
 """
 
 CHAT_CSS = CARD_CSS + """

@@ -72,15 +72,24 @@ def chat_blocks(service: AskService) -> gr.Blocks:
                 gr.HTML('<p class="rag-side-note">Nothing you type leaves this server. Answers are extracted, '
                         "never generated: check the quote before you publish.</p>", js_on_load=None)
 
-        def respond(text: str, outlet_name: str, k_value: float, history: list[dict]):
+        def post_question(text: str, history: list[dict]):
+            # Shows the question at once; the answer replaces the placeholder in `answer_last`.
             if not (text or "").strip():
                 return gr.skip(), history, text
-            history = [*history, _ask(service, text, outlet_name, k_value)][-MAX_TURNS:]
+            history = [*history, {"question": text}][-MAX_TURNS:]
             return render_conversation(history, empty=WELCOME), history, ""
 
+        def answer_last(outlet_name: str, k_value: float, history: list[dict]):
+            if not history or "answer" in history[-1] or "error" in history[-1]:
+                return gr.skip(), history
+            history = [*history[:-1], _ask(service, history[-1]["question"], outlet_name, k_value)]
+            return render_conversation(history, empty=WELCOME), history
+
         for trigger in (question.submit, ask.click):
-            trigger(respond, [question, outlet, k, turns], [conversation, turns, question],
-                    api_visibility="private")
+            trigger(post_question, [question, turns], [conversation, turns, question], queue=False,
+                    api_visibility="private", show_progress="hidden").then(
+                answer_last, [outlet, k, turns], [conversation, turns], api_visibility="private",
+                show_progress="minimal")
         clear.click(lambda: (render_conversation([], empty=WELCOME), []), None, [conversation, turns],
                     api_visibility="private", queue=False)
     return demo
@@ -104,9 +113,9 @@ def widget_blocks(service: AskService) -> gr.Blocks:
                 return gr.skip()
             turn = _ask(service, text, None, DEFAULT_K)
             body = render_error(turn["error"]) if "error" in turn else render_answer(turn["answer"], max_sources=3)
-            return (f'<div class="rag-chat"><div class="rag-question"><div class="rag-bubble">{esc(text)}'
-                    f"</div></div>{body}</div>")
+            return (f'<div class="rag-chat"><div class="rag-turn"><div class="rag-question"><div class="rag-bubble">'
+                    f"{esc(text)}</div></div>{body}</div></div>")
 
         for trigger in (question.submit, ask.click):
-            trigger(respond, [question], [result], api_visibility="private")
+            trigger(respond, [question], [result], api_visibility="private", show_progress="minimal")
     return demo

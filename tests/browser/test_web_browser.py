@@ -12,7 +12,7 @@ def ask_in(scope, question: str, turns_before: int = 0):
     """Type a question into the page (or frame), press Ask, and return the new answer card."""
     scope.locator("#rag-question textarea").fill(question)
     scope.locator("#rag-ask").click()
-    card = scope.locator(".rag-card").nth(turns_before)
+    card = scope.locator(".rag-turn").nth(turns_before).locator(".rag-card:not(.rag-pending)")
     card.wait_for(state="visible", timeout=60_000)
     return card
 
@@ -53,6 +53,7 @@ def test_chat_explains_an_overlong_question(server, page):
     page.locator("#rag-question textarea").wait_for()
     card = ask_in(page, "why " * 300)
     assert card.get_attribute("data-state") == "error"
+    assert page.locator(".rag-bubble").inner_text() == ("why " * 100).strip() + "\u2026"
     assert card.inner_text() == "Couldn\u2019t ask that: question is 1,199 characters; the limit is 1,000."
 
 

@@ -1,0 +1,227 @@
+"""Load test of the JSON API: many concurrent clients on loopback, latency percentiles, errors.
+
+    python -m rag.loadtest                      # starts app.py on a free port, 16 clients
+    python -m rag.loadtest --url http://127.0.0.1:7860 --clients 32 --requests 4
+
+Each client sends its requests one after another; the run stops at `--requests` per client or
+after `--max-seconds`, whichever comes first. The result replaces the part of BENCHMARKS.md
+between `<!-- load:begin -->` and `<!-- load:end -->`, leaving the rest of the file alone.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import shlex
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+BEGIN, END = "<!-- load:begin -->", "<!-- load:end -->"
+QUESTIONS = [
+    "Who chairs the CSTO?",
+    "How many security officers were killed?",
+    "How many people were detained?",
+    "What is the capital of France?",
+    "Who did Tokayev blame for the unrest?",
+    "Which alliance sent troops to Kazakhstan?",
+    "Where did the protests start?",
+    "What happened to fuel prices?",
+]
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one run measured."""
+
+    clients: int
+    latencies: list[float]  # seconds, successful requests only
+    errors: dict[str, int]  # reason -> count
+    wall_s: float
+
+    @property
+    def requests(self) -> int:
+        return len(self.latencies) + sum(self.errors.values())
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0..100) by linear interpolation between closest ranks."""
+    if not values:
+        raise ValueError("percentile of no values")
+    if not 0 <= q <= 100:
+        raise ValueError(f"q must be in 0..100, got {q}")
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+async def _client(http, number: int, requests: int, deadline: float, latencies, errors) -> None:
+    for i in range(requests):
+        if time.monotonic() >= deadline:
+            return
+        question = QUESTIONS[(number + i) % len(QUESTIONS)]
+        started = time.perf_counter()
+        try:
+            response = await http.post("/api/ask", json={"question": question, "k": 5})
+            body = response.json()
+            if response.status_code != 200 or "answer" not in body:
+                reason = f"HTTP {response.status_code}"
+                errors[reason] = errors.get(reason, 0) + 1
+                continue
+        except Exception as exc:  # a failed request is a measured error, not a crash of the run
+            reason = type(exc).__name__
+            errors[reason] = errors.get(reason, 0) + 1
+            continue
+        latencies.append(time.perf_counter() - started)
+
+
+async def run_load(url: str, clients: int, requests: int, max_seconds: float, token: str | None) -> Result:
+    """Run `clients` concurrent clients against `url` and collect their latencies."""
+    import httpx
+
+    if clients < 1 or requests < 1 or max_seconds <= 0:
+        raise ValueError(f"clients, requests and max_seconds must be positive, got {clients}, {requests}, {max_seconds}")
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=max_seconds) as http:
+        started = time.monotonic()
+        deadline = started + max_seconds
+        await asyncio.gather(*(_client(http, n, requests, deadline, latencies, errors) for n in range(clients)))
+        wall = time.monotonic() - started
+    return Result(clients, latencies, errors, wall)
+
+
+def machine() -> str:
+    """CPU model and count, OS and Python, for the record."""
+    model = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} logical CPUs, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def report(result: Result, command: str, target: str) -> str:
+    """The BENCHMARKS.md section for one run, markers included."""
+    lat = result.latencies
+    errors = ", ".join(f"{n} x {reason}" for reason, n in sorted(result.errors.items())) or "none"
+    rows = "| not enough successful requests |" if not lat else (
+        f"| {result.clients} | {result.requests} | {len(lat)} | {sum(result.errors.values())} | "
+        f"{percentile(lat, 50) * 1000:.0f} | {percentile(lat, 95) * 1000:.0f} | {max(lat) * 1000:.0f} | "
+        f"{len(lat) / result.wall_s:.2f} |")
+    return "\n".join([
+        BEGIN,
+        "## Load: concurrent clients on the JSON API",
+        "",
+        f"- Command: `{command}`",
+        f"- Date: {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- Machine: {machine()}",
+        f"- Target: `POST {target}/api/ask` on loopback, k=5, {len(QUESTIONS)} questions in rotation",
+        "",
+        "| clients | requests | ok | errors | p50 ms | p95 ms | max ms | answers/s |",
+        "|---|---|---|---|---|---|---|---|",
+        rows,
+        "",
+        f"Errors: {errors}. The server answers one question at a time (one lock shared by the chat,",
+        "the widget and the API), so latency under load is about the queue length times the time of",
+        "one answer, and throughput is that of a single answer.",
+        END,
+    ])
+
+
+def write_section(path: Path, section: str) -> None:
+    """Put `section` between the load markers of `path`, creating the file or the markers if needed."""
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    if BEGIN in text and END in text and text.index(BEGIN) < text.index(END):
+        text = text[:text.index(BEGIN)] + section + text[text.index(END) + len(END):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)  # readers never see a half-written file
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(args) -> tuple[subprocess.Popen, str]:
+    """app.py in its own process, so the load generator does not share its interpreter."""
+    import httpx
+
+    port = _free_port()
+    command = [sys.executable, str(Path(args.app)), "--host", "127.0.0.1", "--port", str(port),
+               "--seeds", str(args.seeds), "--index", str(args.index)]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=sys.stderr)
+    url = f"http://127.0.0.1:{port}"
+    headers = {"Authorization": f"Bearer {args.token}"} if args.token else {}
+    deadline = time.monotonic() + args.start_timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"app.py exited with code {server.returncode} before serving")
+        try:
+            if httpx.get(f"{url}/api/health", headers=headers, timeout=2).status_code == 200:
+                return server, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    server.terminate()
+    raise RuntimeError(f"app.py did not answer /api/health within {args.start_timeout:.0f} s")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", help="an already running server; by default app.py is started on a free port")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent clients (default 16)")
+    parser.add_argument("--requests", type=int, default=4, help="requests per client (default 4)")
+    parser.add_argument("--max-seconds", type=float, default=180.0, help="stop sending after this long (default 180)")
+    parser.add_argument("--output", type=Path, default=Path("BENCHMARKS.md"), help="file to update")
+    parser.add_argument("--app", default="app.py")
+    parser.add_argument("--seeds", type=Path, default=Path("seeds"))
+    parser.add_argument("--index", type=Path, default=Path("index"))
+    parser.add_argument("--start-timeout", type=float, default=300.0, help="seconds to wait for app.py")
+    parser.add_argument("--token", default=os.environ.get("RAG_TOKEN") or None, help="env RAG_TOKEN")
+    parser.add_argument("--no-write", action="store_true", help="print the section without updating the file")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    command = "python -m rag.loadtest " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
+    server = None
+    try:
+        if args.url:
+            url = args.url.rstrip("/")
+        else:
+            server, url = start_server(args)
+        result = asyncio.run(run_load(url, args.clients, args.requests, args.max_seconds, args.token))
+    except (RuntimeError, ValueError) as exc:
+        print(f"loadtest: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+    section = report(result, command.strip(), "http://127.0.0.1:PORT" if server else url)
+    print(section)
+    if not args.no_write:
+        write_section(args.output, section)
+    return 0 if not result.errors and result.latencies else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

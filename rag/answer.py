@@ -40,7 +40,7 @@ class AnswerSettings:
     sentence_cosine: float = 0.5
     sentence_lexical: float = 0.35
     context_lexical: float = 0.15
-    conflict_margin: float = 0.25  # candidates within this score of the best may report a rival value
+    conflict_margin: float = 0.35  # candidates within this score of the best may report a rival value
     claim_similarity: float = 0.5  # a rival's sentence must be this close (cosine) to the best one
     max_citations: int = 5
 
@@ -287,8 +287,9 @@ class Reader:
 
         Only the best candidate of each sentence speaks for it. A different value counts as a
         rival report only for typed questions, when its candidate scores within the margin of
-        the best one and its sentence says much the same thing as the best one's (cosine of
-        their vectors), so that "353 wounded" does not rival "13 killed".
+        the best one, stands right beside a question term ("8 police officers") and its
+        sentence says much the same thing as the best one's (cosine of their vectors), so that
+        "353 wounded" does not rival "13 killed".
         """
         if not candidates:
             return []
@@ -310,8 +311,7 @@ class Reader:
             close = candidate.score >= top.score - s.conflict_margin
             if value in groups and (similar or close):
                 groups[value].append(candidate)  # another report of the same value
-            elif (value not in groups and qtype.typed and similar and close
-                  and (candidate.attached or not qtype.numeric)):
+            elif value not in groups and qtype.typed and similar and close and candidate.attached:
                 groups[value] = [candidate]  # a rival report of a different value
         return list(groups.values())
 

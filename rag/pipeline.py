@@ -15,6 +15,7 @@ from typing import Callable
 from .answer import AnswerSettings, Reader
 from .chunk import ChunkSettings
 from .embed import Embedder, default_embedder
+from .ingest import IngestError
 from .records import Answer
 from .retrieve import RetrievalSettings, Retriever, UnknownOutlet  # noqa: F401  (re-exported)
 from . import store
@@ -69,6 +70,8 @@ class Assistant:
              log: Callable[[str], None] | None = None) -> "Assistant":
         """Open the index, building it first when missing, stale or damaged (or when asked)."""
         settings = settings or Settings()
+        if not Path(settings.seeds_dir).is_dir():
+            raise IngestError(f"seeds folder not found: {settings.seeds_dir}")
         # int8 ONNX: torch and sentence-transformers stay off the query path (see rag/onnx_embed.py).
         embedder = embedder or default_embedder(settings.index_dir)
         log = log or (lambda message: print(message, file=sys.stderr))

@@ -35,7 +35,8 @@ def render_text(answer: Answer) -> str:
     """The answer, its marked sentence and numbered sources, as a journalist reads them."""
     lines: list[str] = []
     if answer.answer is None:
-        lines.append("The articles don't answer this. Nearest passages:")
+        reason = f": {answer.note[0].lower()}{answer.note[1:]}" if answer.note else ""
+        lines.append(f"The articles don't answer this{reason} Nearest passages:")
     else:
         lines.append(f"Answer: {answer.answer}   (confidence {answer.confidence:.2f})")
         first = answer.citations[0] if answer.citations else None

@@ -17,6 +17,7 @@ import os
 import shutil
 import sys
 import time
+import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -143,7 +144,7 @@ def save(corpus: CorpusIndex, index_dir: Path) -> Path:
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
     tag = str(corpus.manifest.get("corpus", "adhoc"))[:8]
-    name = f"build-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{tag}-{os.getpid()}"
+    name = f"build-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{tag}-{uuid.uuid4().hex[:8]}"
     staging = index_dir / f".{name}.tmp"
     staging.mkdir()
     _write_jsonl(staging / "articles.jsonl", (asdict(a) for a in corpus.articles.values()))

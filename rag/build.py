@@ -1,0 +1,34 @@
+"""`python -m rag.build`: (re)build the index of the seeds folder now, with a progress bar."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m rag.build", description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=Path, default=Path(os.environ.get("RAG_SEEDS", "seeds")))
+    parser.add_argument("--index", type=Path, default=Path(os.environ.get("RAG_INDEX", "index")))
+    parser.add_argument("--if-stale", action="store_true", help="only build when the index is missing or stale")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from .ingest import IngestError
+    from .pipeline import Assistant, Settings
+
+    try:
+        assistant = Assistant.load(Settings(seeds_dir=args.seeds, index_dir=args.index), rebuild=not args.if_stale)
+    except IngestError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    health = assistant.health()
+    print(f"index {assistant.index.folder}: {health['articles']} articles, {health['chunks']} chunks, "
+          f"model {health['model']}, outlets {', '.join(health['outlets'])}")
+    for problem in assistant.index.manifest.get("skipped", []):
+        print(f"skipped {problem}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

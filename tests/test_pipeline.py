@@ -1,0 +1,176 @@
+"""The whole pipeline with the real model and real indexes: answers, citations, conflicts, index life."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from rag import store
+from rag.pipeline import Assistant, QuestionError, Settings
+from rag.retrieve import UnknownOutlet
+from conftest import SEEDS
+
+
+def test_the_csto_chair_is_answered_with_a_verbatim_cited_quote(assistant):
+    answer = assistant.ask("Who chairs the CSTO?")
+    assert answer.answer == "Nikol Pashinyan"
+    first = answer.citations[0]
+    assert first.outlet in {"CNN", "Daily Mail"}
+    assert "Nikol Pashinyan" in first.quote
+    assert first.quote[first.answer_start:first.answer_end] == "Nikol Pashinyan"
+    assert answer.sentence == first.quote
+    assert answer.conflicts == ()
+    # the paragraph stands in both Daily Mail pieces: both are credited
+    daily_mail = [c for c in answer.citations if c.outlet == "Daily Mail" and "Nikol Pashinyan" in c.quote]
+    assert len({c.article_id for c in daily_mail}) == 2
+
+
+def test_every_citation_quote_is_a_verbatim_slice_of_its_article(assistant, dev_set):
+    for row in dev_set:
+        answer = assistant.ask(row["question"])
+        for citation in list(answer.citations) + [c for k in answer.conflicts for c in k.citations]:
+            article = assistant.index.articles[citation.article_id]
+            assert article.text[citation.start:citation.end] == citation.quote
+            assert citation.outlet and citation.headline == article.headline
+            if citation.answer_start is not None:
+                assert 0 <= citation.answer_start < citation.answer_end <= len(citation.quote)
+
+
+def test_out_of_corpus_questions_abstain_and_show_the_nearest_passages(assistant):
+    answer = assistant.ask("What is the capital of France?")
+    assert answer.answer is None and answer.sentence is None
+    assert answer.note == "The articles never mention France."
+    assert len(answer.citations) == 5
+    assert all(c.answer_start is None for c in answer.citations)
+
+
+def test_reports_that_differ_are_shown_beside_their_outlets(assistant):
+    answer = assistant.ask("How many security officers were killed?")
+    assert answer.answer == "13"
+    assert {c.outlet for c in answer.citations} == {"Daily Mail", "RT"}
+    assert [c.answer for c in answer.conflicts] == ["12", "8"]
+    assert {c.outlet for c in answer.conflicts[0].citations} == {"Daily Mail"}
+    assert [c.outlet for c in answer.conflicts[1].citations] == ["CNN"]
+    assert "Tengrinews" in answer.conflicts[1].citations[0].quote
+
+
+def test_the_outlet_filter_keeps_only_that_outlets_passages(assistant):
+    answer = assistant.ask("Who chairs the CSTO?", outlet="cnn")
+    assert answer.answer == "Nikol Pashinyan"
+    assert {c.outlet for c in answer.citations} == {"CNN"}
+    with pytest.raises(UnknownOutlet, match="unknown outlet 'Pravda'"):
+        assistant.ask("Who chairs the CSTO?", outlet="Pravda")
+
+
+def test_k_limits_the_passages_shown(assistant):
+    assert len(assistant.ask("What is the capital of France?", k=2).citations) == 2
+    with pytest.raises(ValueError, match="k must be > 0, got 0"):
+        assistant.ask("Who chairs the CSTO?", k=0)
+
+
+@pytest.mark.parametrize("question, message", [
+    ("", "question is empty"),
+    ("   \n ", "question is empty"),
+    ("x" * 100_000, "question is 100,000 characters; the limit is 1,000"),
+])
+def test_bad_questions_get_a_clear_message(assistant, question, message):
+    with pytest.raises(QuestionError, match=message):
+        assistant.ask(question)
+
+
+def test_build_save_load_gives_the_same_hits(assistant, seed_index_dir):
+    reloaded = store.load(seed_index_dir)
+    again = Assistant(reloaded, assistant.embedder, assistant.settings)
+    for question in ["Who chairs the CSTO?", "How many people were hospitalised?"]:
+        vector = assistant.embedder.encode([question])[0]
+        first = assistant.retriever.retrieve(question, vector, 10)
+        second = again.retriever.retrieve(question, vector, 10)
+        assert [(h.chunk.id, h.rank) for h in first] == [(h.chunk.id, h.rank) for h in second]
+        assert [h.score for h in first] == pytest.approx([h.score for h in second])
+        assert all(a.score >= b.score for a, b in zip(first, first[1:]))
+
+
+SMALL_ARTICLE = """---
+title: Grain corridor reopens
+outlet: Reuters
+date: 2022-08-01
+---
+The first ship to leave Odesa under the grain deal was the Razoni, officials said on Monday.
+
+It carried 26,000 tonnes of corn bound for Lebanon.
+"""
+
+
+@pytest.fixture()
+def small_seeds(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "grain.md").write_text(SMALL_ARTICLE)
+    return seeds
+
+
+def test_a_stale_index_is_detected_and_rebuilt(small_seeds, tmp_path, assistant):
+    settings = Settings(seeds_dir=small_seeds, index_dir=tmp_path / "index")
+    first = Assistant.load(settings, embedder=assistant.embedder, progress=False)
+    assert first.ask("How many tonnes of corn did the ship carry?").answer == "26,000 tonnes"
+    fingerprint = store.settings_of(assistant.embedder, settings.chunking)
+    assert store.staleness(settings.index_dir, small_seeds, fingerprint) is None
+
+    (small_seeds / "tanker.txt").write_text("Tanker seized\n\nThe tanker Aurora was seized off Crete on Friday.\n")
+    assert store.staleness(settings.index_dir, small_seeds, fingerprint) == "seed articles changed"
+    messages = []
+    second = Assistant.load(settings, embedder=assistant.embedder, progress=False, log=messages.append)
+    assert messages == ["building the index (seed articles changed)"]
+    assert second.health()["articles"] == 2
+    assert second.ask("When was the tanker seized off Crete?").answer == "Friday"
+
+
+def test_a_damaged_index_is_rebuilt_not_trusted(small_seeds, tmp_path, assistant):
+    settings = Settings(seeds_dir=small_seeds, index_dir=tmp_path / "index")
+    built = Assistant.load(settings, embedder=assistant.embedder, progress=False)
+    chunks_file = built.index.folder / "chunks.jsonl"
+    chunks_file.write_text(chunks_file.read_text()[:-40])
+    with pytest.raises(store.IndexUnavailable, match="chunks.jsonl"):
+        store.load(settings.index_dir)
+    messages = []
+    again = Assistant.load(settings, embedder=assistant.embedder, progress=False, log=messages.append)
+    assert len(messages) == 1 and messages[0].startswith("building the index (")
+    assert again.ask("How many tonnes of corn did the ship carry?").answer == "26,000 tonnes"
+
+
+def test_the_previous_index_stays_current_until_a_build_completes(small_seeds, tmp_path, assistant, monkeypatch):
+    settings = Settings(seeds_dir=small_seeds, index_dir=tmp_path / "index")
+    Assistant.load(settings, embedder=assistant.embedder, progress=False)
+    before = (settings.index_dir / store.CURRENT).read_text()
+    (small_seeds / "tanker.txt").write_text("Tanker seized\n\nThe tanker Aurora was seized off Crete on Friday.\n")
+
+    def explode(*args, **kwargs):
+        raise KeyboardInterrupt("killed mid-build")
+
+    monkeypatch.setattr(store.BM25Index, "build", explode)
+    with pytest.raises(KeyboardInterrupt):
+        Assistant.load(settings, embedder=assistant.embedder, progress=False)
+    assert (settings.index_dir / store.CURRENT).read_text() == before
+    assert store.load(settings.index_dir).manifest["counts"]["articles"] == 1
+
+
+def test_health_reports_the_index(assistant):
+    health = assistant.health()
+    assert (health["articles"], health["dimension"]) == (5, 384)
+    assert health["outlets"] == ["AFP", "CNN", "Daily Mail", "RT", "TASS"]
+    assert health["chunks"] == len(assistant.index.chunks)
+
+
+def test_a_missing_seeds_folder_is_reported(tmp_path):
+    from rag.ingest import IngestError
+
+    with pytest.raises(IngestError, match="seeds folder not found"):
+        Assistant.load(Settings(seeds_dir=tmp_path / "none", index_dir=tmp_path / "index"), progress=False)
+
+
+def test_seeds_copy_is_unchanged_by_a_build(tmp_path, assistant):
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    before = {p.name: p.read_bytes() for p in seeds.iterdir()}
+    Assistant.load(Settings(seeds_dir=seeds, index_dir=tmp_path / "index"), embedder=assistant.embedder, progress=False)
+    assert {p.name: p.read_bytes() for p in seeds.iterdir()} == before

@@ -148,7 +148,7 @@ def render_conflicts(answer: dict, sources: list[Source]) -> str:
             f'<ul>{"".join(rows)}</ul></section>')
 
 
-def render_answer(answer: dict, max_sources: int | None = None) -> str:
+def render_answer(answer: dict, max_sources: int | None = None, sources_open: bool = True) -> str:
     """The card for one answer (or one honest abstention), with its sources panel."""
     sources = number_sources(answer)
     shown = sources[:max_sources] if max_sources else sources
@@ -178,7 +178,7 @@ def render_answer(answer: dict, max_sources: int | None = None) -> str:
     panel = ""
     if shown:
         more = len(sources) - len(shown)
-        panel = (f'<details class="rag-sources" open><summary>{panel_title} ({len(shown)})'
+        panel = (f'<details class="rag-sources"{" open" if sources_open else ""}><summary>{panel_title} ({len(shown)})'
                  f'{DOT + badge if answer.get("answer") is not None else ""}</summary>'
                  f'<ol>{"".join(render_source(s) for s in shown)}</ol>'
                  + (f'<p class="rag-more">{more} more in the full view</p>' if more > 0 else "")

@@ -51,7 +51,7 @@ CARD_CSS = """
 .rag-headline { font-size: 14px; font-weight: 600; color: var(--body-text-color); }
 .rag-headline a { color: inherit; }
 .rag-card .rag-meta { font-size: 12px; color: var(--body-text-color-subdued); margin: 2px 0 0 26px; }
-.rag-card .rag-quote { margin: 4px 0 2px 26px; padding: 0 0 0 10px; border-left: 3px solid var(--border-color-primary);
+.rag-card .rag-quote { margin: 4px 0 2px 26px !important; padding: 0 0 0 10px; border-left: 3px solid var(--border-color-primary);
   font-size: 14px; line-height: 1.55; color: var(--body-text-color); white-space: pre-wrap; }
 .rag-more { font-size: 12px; color: var(--body-text-color-subdued); margin: 6px 0 0; }
 .rag-actions { display: flex; justify-content: flex-end; margin-top: 8px; }
@@ -79,9 +79,9 @@ CHAT_CSS = CARD_CSS + """
 .rag-logo { display: inline-flex; width: 34px; height: 34px; border-radius: 9px; background: #f59e0b;
   color: #0f172a; font-weight: 900; align-items: center; justify-content: center; margin-right: 12px; font-size: 18px; }
 .rag-title { display: flex; align-items: center; }
-.rag-stats { display: flex; gap: 18px; font-size: 12px; color: #cbd5e1; }
+.rag-brand .rag-stats { display: flex; gap: 18px; font-size: 12px; }
+.rag-brand .rag-stats div { text-align: right; color: #cbd5e1; }
 .rag-brand .rag-stats strong { display: block; font-size: 20px; color: white; }
-.rag-stats div { text-align: right; }
 #rag-conversation { min-height: 420px; }
 .rag-welcome { border: 1px dashed var(--border-color-primary); border-radius: 14px; padding: 22px 24px;
   color: var(--body-text-color); background: var(--background-fill-secondary); }
@@ -94,7 +94,11 @@ CHAT_CSS = CARD_CSS + """
 """
 
 WIDGET_CSS = CARD_CSS + """
-.gradio-container { padding: 8px 10px !important; max-width: 100% !important; min-height: 0 !important; }
+.gradio-container { padding: 0 !important; max-width: 100% !important; min-height: 0 !important; }
+.gradio-container .main.fillable { padding: 10px 12px !important; }
+.rag-sentence { font-size: 14px; line-height: 1.5; }
+.rag-card .rag-quote { margin-left: 0 !important; font-size: 13px; }
+.rag-card .rag-meta { margin-left: 0; }
 .rag-widget-head { display: flex; align-items: center; gap: 8px; font-weight: 700; font-size: 15px;
   color: var(--body-text-color); }
 .rag-widget-head span { display: inline-flex; width: 22px; height: 22px; border-radius: 6px; background: #f59e0b;

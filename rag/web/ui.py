@@ -112,7 +112,7 @@ def widget_blocks(service: AskService) -> gr.Blocks:
             if not (text or "").strip():
                 return gr.skip()
             turn = _ask(service, text, None, DEFAULT_K)
-            body = render_error(turn["error"]) if "error" in turn else render_answer(turn["answer"], max_sources=3)
+            body = render_error(turn["error"]) if "error" in turn else render_answer(turn["answer"], max_sources=3, sources_open=False)
             return (f'<div class="rag-chat"><div class="rag-turn"><div class="rag-question"><div class="rag-bubble">'
                     f"{esc(text)}</div></div>{body}</div></div>")
 

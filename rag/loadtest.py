@@ -3,8 +3,9 @@
     python -m rag.loadtest                      # starts app.py on a free port, 16 clients
     python -m rag.loadtest --url http://127.0.0.1:7860 --clients 32 --requests 4
 
-Each client sends its requests one after another; the run stops at `--requests` per client or
-after `--max-seconds`, whichever comes first. The result replaces the part of BENCHMARKS.md
+One unmeasured request warms the server up; one client alone then gives the time of a single
+answer, and the concurrent run follows. Each client sends its requests one after another; a
+run stops at `--requests` per client or after `--max-seconds`, whichever comes first. The result replaces the part of BENCHMARKS.md
 between `<!-- load:begin -->` and `<!-- load:end -->`, leaving the rest of the file alone.
 """
 from __future__ import annotations
@@ -100,6 +101,14 @@ async def run_load(url: str, clients: int, requests: int, max_seconds: float, to
     return Result(clients, latencies, errors, wall)
 
 
+async def measure(url: str, args: argparse.Namespace) -> list[Result]:
+    """Warm-up (not counted), one client alone, then `args.clients` at once."""
+    await run_load(url, 1, 1, args.max_seconds, args.token)
+    runs = [1, args.clients] if args.clients > 1 else [1]
+    return [await run_load(url, clients, args.requests if clients > 1 else max(args.requests, 8),
+                           args.max_seconds, args.token) for clients in runs]
+
+
 def machine() -> str:
     """CPU model and count, OS and Python, for the record."""
     model = platform.processor() or "unknown CPU"
@@ -113,14 +122,22 @@ def machine() -> str:
     return f"{model}, {os.cpu_count()} logical CPUs, {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 
-def report(result: Result, command: str, target: str) -> str:
-    """The BENCHMARKS.md section for one run, markers included."""
+def _row(result: Result) -> str:
     lat = result.latencies
-    errors = ", ".join(f"{n} x {reason}" for reason, n in sorted(result.errors.items())) or "none"
-    rows = "| not enough successful requests |" if not lat else (
-        f"| {result.clients} | {result.requests} | {len(lat)} | {sum(result.errors.values())} | "
-        f"{percentile(lat, 50) * 1000:.0f} | {percentile(lat, 95) * 1000:.0f} | {max(lat) * 1000:.0f} | "
-        f"{len(lat) / result.wall_s:.2f} |")
+    if not lat:
+        return f"| {result.clients} | {result.requests} | 0 | {sum(result.errors.values())} | - | - | - | 0 |"
+    return (f"| {result.clients} | {result.requests} | {len(lat)} | {sum(result.errors.values())} | "
+            f"{percentile(lat, 50) * 1000:.0f} | {percentile(lat, 95) * 1000:.0f} | {max(lat) * 1000:.0f} | "
+            f"{len(lat) / result.wall_s:.2f} |")
+
+
+def report(results: list[Result], command: str, target: str) -> str:
+    """The BENCHMARKS.md section for a baseline and a concurrent run, markers included."""
+    counts: dict[str, int] = {}
+    for result in results:
+        for reason, n in result.errors.items():
+            counts[reason] = counts.get(reason, 0) + n
+    errors = ", ".join(f"{n} x {reason}" for reason, n in sorted(counts.items())) or "none"
     return "\n".join([
         BEGIN,
         "## Load: concurrent clients on the JSON API",
@@ -132,7 +149,7 @@ def report(result: Result, command: str, target: str) -> str:
         "",
         "| clients | requests | ok | errors | p50 ms | p95 ms | max ms | answers/s |",
         "|---|---|---|---|---|---|---|---|",
-        rows,
+        *(_row(result) for result in results),
         "",
         f"Errors: {errors}. The server answers one question at a time (one lock shared by the chat,",
         "the widget and the API), so latency under load is about the queue length times the time of",
@@ -208,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
             url = args.url.rstrip("/")
         else:
             server, url = start_server(args)
-        result = asyncio.run(run_load(url, args.clients, args.requests, args.max_seconds, args.token))
+        results = asyncio.run(measure(url, args))
     except (RuntimeError, ValueError) as exc:
         print(f"loadtest: {exc}", file=sys.stderr)
         return 2
@@ -216,11 +233,11 @@ def main(argv: list[str] | None = None) -> int:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
-    section = report(result, command.strip(), "http://127.0.0.1:PORT" if server else url)
+    section = report(results, command.strip(), "http://127.0.0.1:PORT" if server else url)
     print(section)
     if not args.no_write:
         write_section(args.output, section)
-    return 0 if not result.errors and result.latencies else 1
+    return 0 if all(not r.errors and r.latencies for r in results) else 1
 
 
 if __name__ == "__main__":

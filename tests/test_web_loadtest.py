@@ -20,9 +20,11 @@ def test_percentile_interpolates_between_ranks():
 
 
 def test_report_has_the_numbers_and_the_command():
-    section = report(Result(16, [0.1] * 15 + [0.5], {"HTTP 503": 2}, wall_s=2.0), "python -m rag.loadtest", "http://x")
+    alone = Result(1, [0.05] * 8, {}, wall_s=0.4)
+    crowd = Result(16, [0.1] * 15 + [0.5], {"HTTP 503": 2}, wall_s=2.0)
+    section = report([alone, crowd], "python -m rag.loadtest", "http://x")
     assert section.startswith(BEGIN) and section.endswith(END)
-    assert "| 16 | 18 | 16 | 2 | 100 | 200 | 500 | 8.00 |" in section
+    assert "| 1 | 8 | 8 | 0 | 50 | 50 | 50 | 20.00 |\n| 16 | 18 | 16 | 2 | 100 | 200 | 500 | 8.00 |" in section
     assert "- Command: `python -m rag.loadtest`" in section
     assert "Errors: 2 x HTTP 503." in section
 

@@ -28,7 +28,7 @@ import numpy as np
 from .chunk import ChunkSettings, chunk_articles
 from .embed import Embedder
 from .index import BM25Index, DenseIndex
-from .ingest import METADATA_FILE, load_seeds, seed_files
+from .ingest import MAX_FILE_BYTES, METADATA_FILE, REMOVED_FILE, IngestError, check_inside, load_seeds, seed_files
 from .records import Article, Block, Chunk, Entity, Occurrence
 from .text import sentence_spans
 
@@ -70,10 +70,18 @@ class CorpusIndex:
 def corpus_fingerprint(seeds_dir: Path) -> str:
     """Hash of every seed file's name and bytes, the metadata file and the pipeline version."""
     digest = hashlib.sha256(PIPELINE_VERSION.encode())
-    paths = seed_files(seeds_dir) + [p for p in [Path(seeds_dir) / METADATA_FILE] if p.exists()]
-    for path in paths:
+    extra = [Path(seeds_dir) / name for name in (METADATA_FILE, REMOVED_FILE)]
+    for path in seed_files(seeds_dir) + [p for p in extra if p.exists()]:
         digest.update(path.name.encode() + b"\x00")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+        try:
+            check_inside(path, seeds_dir)
+            stat = path.stat()
+        except (IngestError, OSError):
+            continue  # a refused file is skipped by the build too
+        if stat.st_size > MAX_FILE_BYTES:  # refused by the build; never read it whole
+            digest.update(f"{stat.st_size}:{stat.st_mtime_ns}".encode())
+        else:
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 
@@ -222,6 +230,11 @@ def _sentence_table(chunks: list[Chunk], articles: dict[str, Article]) -> list[t
 def _encode(embedder: Embedder, texts: list[str], label: str, progress: bool) -> np.ndarray:
     """Vectors for `texts` in batches, with a progress bar on stderr."""
     from tqdm import tqdm
+
+    # An ONNX embedder exports its model here, at build time, not at the first question.
+    warm_up = getattr(embedder, "warm_up", None)
+    if warm_up is not None:
+        warm_up()
 
     batch = 64
     # Sorting by length keeps padding small inside a batch; the order is restored after.

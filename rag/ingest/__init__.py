@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date as Date
 from pathlib import Path
 
-from .records import Article, Block
-from .text import content_hash, normalize
+from ..records import Article, Block
+from ..text import content_hash, normalize
 
 METADATA_FILE = "outlets.toml"
+REMOVED_FILE = "removed.txt"  # ids of articles taken out of multi-article files, one per line
 ARTICLE_SUFFIXES = (".txt", ".md")
 MAX_FILE_BYTES = 5_000_000
 
@@ -83,30 +84,68 @@ def load_metadata(seeds_dir: Path) -> SeedMetadata:
 
 
 def seed_files(seeds_dir: Path) -> list[Path]:
-    """The article files of a seeds folder, in a stable order."""
+    """The article files of a seeds folder, in a stable order (reserved files excluded)."""
     seeds_dir = Path(seeds_dir)
     if not seeds_dir.is_dir():
         raise IngestError(f"seeds folder not found: {seeds_dir}")
-    return sorted(p for p in seeds_dir.iterdir() if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES)
+    return sorted(p for p in seeds_dir.iterdir()
+                  if p.suffix.lower() in ARTICLE_SUFFIXES and p.name != REMOVED_FILE and (p.is_file() or p.is_symlink()))
+
+
+def check_inside(path: Path, folder: Path) -> Path:
+    """`path` resolved; IngestError when it (or the link it is) leads outside `folder`."""
+    resolved = Path(path).resolve()
+    if not resolved.is_relative_to(Path(folder).resolve()):
+        kind = "a symlink out of" if Path(path).is_symlink() else "outside"
+        raise IngestError(f"{Path(path).name}: {kind} the library {folder}; refused")
+    return resolved
+
+
+def decode(data: bytes, name: str, detect: bool = False) -> tuple[str, str]:
+    """Text of a file's bytes and the encoding used; refuses empty, oversized and binary
+    data by name. UTF-8 is expected; with `detect`, other encodings are recognised."""
+    if not data:
+        raise IngestError(f"{name}: empty file")
+    if len(data) > MAX_FILE_BYTES:
+        raise IngestError(f"{name}: {len(data):,} bytes is over the {MAX_FILE_BYTES:,}-byte limit for one file")
+    if b"\x00" in data[:8192]:
+        raise IngestError(f"{name}: binary file (NUL bytes), not text")
+    try:
+        text, encoding = data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError as exc:
+        guess = _detect(data) if detect else None
+        if guess is None:
+            raise IngestError(f"{name}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
+        text, encoding = guess
+    if not text.strip():
+        raise IngestError(f"{name}: no text")
+    return text.replace("\r\n", "\n").replace("\r", "\n"), encoding
+
+
+def _detect(data: bytes) -> tuple[str, str] | None:
+    """Text and encoding when charset detection is confident, else None."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None or best.chaos > 0.3 or not best.encoding:
+        return None
+    return str(best), best.encoding
 
 
 def read_text_file(path: Path) -> str:
-    """A seed file's text; refuses empty, oversized, binary and non-UTF-8 files by name."""
+    """A library file's text; refuses empty, oversized, binary and non-UTF-8 files by name."""
     size = path.stat().st_size
-    if size == 0:
-        raise IngestError(f"{path.name}: empty file")
-    if size > MAX_FILE_BYTES:
+    if size > MAX_FILE_BYTES:  # checked before reading: a 50 MB file is never loaded
         raise IngestError(f"{path.name}: {size:,} bytes is over the {MAX_FILE_BYTES:,}-byte limit for one file")
-    data = path.read_bytes()
-    if b"\x00" in data[:8192]:
-        raise IngestError(f"{path.name}: binary file (NUL bytes), not text")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise IngestError(f"{path.name}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
-    if not text.strip():
-        raise IngestError(f"{path.name}: no text")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return decode(path.read_bytes(), path.name)[0]
+
+
+def removed_ids(seeds_dir: Path) -> set[str]:
+    """Ids of articles removed from files that hold several."""
+    path = Path(seeds_dir) / REMOVED_FILE
+    if not path.exists():
+        return set()
+    return {line.split("#")[0].strip() for line in path.read_text().splitlines() if line.split("#")[0].strip()}
 
 
 def load_seeds(seeds_dir: Path, metadata: SeedMetadata | None = None) -> tuple[list[Article], list[str]]:
@@ -114,11 +153,13 @@ def load_seeds(seeds_dir: Path, metadata: SeedMetadata | None = None) -> tuple[l
     seeds_dir = Path(seeds_dir)
     files = seed_files(seeds_dir)
     metadata = metadata if metadata is not None else load_metadata(seeds_dir)
+    removed = removed_ids(seeds_dir)
     articles: list[Article] = []
     problems: list[str] = []
     for path in files:
         try:
-            articles.extend(parse_file(read_text_file(path), path.name, metadata))
+            check_inside(path, seeds_dir)
+            articles.extend(a for a in parse_file(read_text_file(path), path.name, metadata) if a.id not in removed)
         except IngestError as exc:
             problems.append(str(exc))
     return articles, problems

@@ -3,9 +3,16 @@ from __future__ import annotations
 
 import re
 
+import httpx
+
 from web_helpers import ARTIFACTS, TOKEN, HostPage
 
 CSTO = "Who chairs the CSTO?"
+
+
+def server_outlets(server) -> list[str]:
+    """The outlets the server's index knows, as /api/health lists them."""
+    return httpx.get(server.url + "/api/health", timeout=30).json()["outlets"]
 
 
 def ask_in(scope, question: str, turns_before: int = 0):
@@ -55,6 +62,16 @@ def test_chat_explains_an_overlong_question(server, page):
     assert card.get_attribute("data-state") == "error"
     assert page.locator(".rag-bubble").inner_text() == ("why " * 100).strip() + "\u2026"
     assert card.inner_text() == "Couldn\u2019t ask that: question is 1,199 characters; the limit is 1,000."
+
+
+def test_outlet_filter_limits_sources_to_that_outlet(server, page):
+    page.goto(server.url + "/", wait_until="domcontentloaded")
+    page.locator("#rag-outlet input").click()
+    assert page.get_by_role("option").all_inner_texts()[1:] == list(server_outlets(server))
+    page.get_by_role("option", name="CNN", exact=True).click()
+    card = ask_in(page, CSTO)
+    assert card.locator(".rag-answer").inner_text() == "Nikol Pashinyan"
+    assert set(card.locator(".rag-source .rag-outlet").all_text_contents()) == {"CNN"}
 
 
 def test_widget_answers_inside_an_iframe_on_another_port(server, host_port, page):

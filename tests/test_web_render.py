@@ -1,6 +1,8 @@
 """HTML rendering of answers: escaping, marking, numbering, abstention, conflicts (no model)."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from rag.records import Answer, Citation, Conflict
@@ -101,5 +103,8 @@ def test_origins_parse_and_config_rejects_bad_values():
     assert parse_origins(None) == ()
     with pytest.raises(ValueError, match="allowed origin must start with http:// or https://, got 'a.example'"):
         WebConfig(allowed_origins=("a.example",))
+    with pytest.raises(ValueError, match=re.escape("token must be at least 12 characters from A-Z a-z 0-9 - . _ ~ (got 9 characters, not shown)")):
+        WebConfig(token="short;one")
+    assert WebConfig(token="s3cret-newsroom-token").token == "s3cret-newsroom-token"
     with pytest.raises(ValueError, match="port must be in 1..65535, got 70000"):
         WebConfig(port=70000)

@@ -1,6 +1,7 @@
 """Assemble one ASGI app: the JSON API, the widget at /widget and the chat at /."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from .security import SecurityHeaders, TokenGate
 from .service import AskService, AssistantLike
 from .style import CHAT_CSS, WIDGET_CSS
 
+_TOKEN = re.compile(r"[A-Za-z0-9._~-]{12,}")
 # At most this many users wait in each page's Gradio queue; more get "queue full" at once.
 QUEUE_MAX = 64
 
@@ -29,6 +31,11 @@ class WebConfig:
     blocked_paths: tuple[Path, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
+        if self.token is not None and not _TOKEN.fullmatch(self.token):
+            # The token travels in a cookie and a URL: keep it to characters both carry as is.
+            # The message gives the length, never the secret itself.
+            raise ValueError(f"token must be at least 12 characters from A-Z a-z 0-9 - . _ ~ "
+                             f"(got {len(self.token)} characters, not shown)")
         if not 0 < self.port < 65536:
             raise ValueError(f"port must be in 1..65535, got {self.port}")
         for origin in self.allowed_origins:

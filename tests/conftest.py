@@ -7,12 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from seedpaths import DEV_SET, SEEDS
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-
-REPO = Path(__file__).resolve().parents[1]
-SEEDS = REPO / "seeds"
-DEV_SET = REPO / "tests" / "data" / "seed_dev.jsonl"
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from rag.ingest import load_seeds
 from rag.records import Article, Block
 from rag.text import sentence_spans
 from rag.tokens import count_tokens
-from conftest import SEEDS
+from seedpaths import SEEDS
 
 
 def words(text: str) -> int:

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import REPO, SEEDS
+from seedpaths import REPO, SEEDS
 
 CONTRACT = {"question", "answer", "sentence", "confidence", "citations", "conflicts"}
 

@@ -7,7 +7,7 @@ import pytest
 
 from rag.chunk import ChunkSettings, chunk_articles
 from rag.ingest import IngestError, load_seeds, parse_file, read_text_file, SeedMetadata
-from conftest import SEEDS
+from seedpaths import SEEDS
 
 FURNITURE = ["Scroll down for video", "Discuss on the forum", "Tags", "fml.lol", "Latest news & random rants",
              "© AP Photo", "By Russia Today", "By TASS", "By Will Stewart", "By Chris Jewers",

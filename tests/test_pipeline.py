@@ -8,7 +8,7 @@ import pytest
 from rag import store
 from rag.pipeline import Assistant, QuestionError, Settings
 from rag.retrieve import UnknownOutlet
-from conftest import SEEDS
+from seedpaths import SEEDS
 
 
 def test_the_csto_chair_is_answered_with_a_verbatim_cited_quote(assistant):

@@ -7,6 +7,7 @@ that building the object costs nothing and imports stay off the start-up path.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Protocol, Sequence
 
 import numpy as np
@@ -37,9 +38,12 @@ class MiniLMEmbedder:
     name = MODEL_NAME
     dimension = DIMENSION
 
-    def __init__(self, threads: int | None = None) -> None:
+    def __init__(self, threads: int | None = None, bf16: bool = False) -> None:
         self._model = None
         self._threads = threads
+        # bf16 matmuls (AMX / AVX512-BF16): 2.4x the fp32 throughput here on 200-token chunks,
+        # vectors within cosine 0.9999 of fp32, so the model name stays the same.
+        self.bf16 = bf16
 
     def warm_up(self) -> None:
         """Load the model (about 5 s cold, plus the sentence-transformers import)."""
@@ -61,30 +65,46 @@ class MiniLMEmbedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         self.warm_up()
-        vectors = self._model.encode(
-            list(texts), batch_size=batch_size, normalize_embeddings=True,
-            convert_to_numpy=True, show_progress_bar=False,
-        )
+        import torch
+
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+            vectors = self._model.encode(
+                list(texts), batch_size=batch_size, normalize_embeddings=True,
+                convert_to_numpy=True, show_progress_bar=False,
+            )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-EMBEDDERS = ("onnx-int8", "onnx-fp32", "torch")
+EMBEDDERS = ("auto", "onnx-fp32", "onnx-int8", "torch")
 MODEL_CACHE = "models"  # sub-folder of the index folder that holds the exported ONNX model
 
 
-def default_embedder(index_dir: "os.PathLike[str] | str", kind: str = "onnx-int8") -> Embedder:
-    """The embedder the pipeline uses: int8 ONNX cached under `<index_dir>/models/` by default.
+def native_bf16(cpuinfo: str = "/proc/cpuinfo") -> bool:
+    """True when the CPU multiplies bf16 in hardware (AMX or AVX512-BF16); elsewhere it is slow."""
+    try:
+        flags = Path(cpuinfo).read_text()
+    except OSError:
+        return False
+    return " amx_bf16" in flags or " avx512_bf16" in flags
 
-    "onnx-int8" keeps torch and sentence-transformers off the query path and embeds about 1.5x
-    as fast as "torch" at build time (cosine to the fp32 vectors > 0.99); "onnx-fp32" gives the
-    fp32 vectors without torch at query time; "torch" is the sentence-transformers reference.
+
+def default_embedder(index_dir: "os.PathLike[str] | str", kind: str = "auto") -> Embedder:
+    """The embedder the pipeline uses, its ONNX export cached under `<index_dir>/models/`.
+
+    "auto": single questions through the fp32 ONNX model (no torch or sentence-transformers on
+    the query path), batches of texts (an index build) through torch, in bf16 where the CPU
+    has it; both give the fp32 vectors (cosine > 0.9999). "onnx-fp32": onnxruntime for all.
+    "onnx-int8": int8 weights, about 1.5x the fp32 build speed without bf16 hardware, vectors
+    within cosine ~0.99, so an index built with it records a different model name.
+    "torch": sentence-transformers fp32, the reference.
     """
-    from pathlib import Path
-
-    if kind == "torch":
-        return MiniLMEmbedder()
     if kind not in EMBEDDERS:
         raise ValueError(f"embedder must be one of {EMBEDDERS}, got {kind!r}")
+    if kind == "torch":
+        return MiniLMEmbedder()
     from .onnx_embed import OnnxEmbedder
 
-    return OnnxEmbedder(Path(index_dir) / MODEL_CACHE / "minilm-onnx", precision=kind.split("-")[1])
+    folder = Path(index_dir) / MODEL_CACHE / "minilm-onnx"
+    if kind == "auto":
+        return OnnxEmbedder(folder, "fp32", bulk=MiniLMEmbedder(bf16=native_bf16()))
+    return OnnxEmbedder(folder, precision=kind.split("-")[1])

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from rag.chunk import ChunkSettings, chunk_articles
-from rag.embed import MODEL_NAME, MiniLMEmbedder, default_embedder
+from rag.embed import MODEL_NAME, MiniLMEmbedder, default_embedder, native_bf16
 from rag.index import DenseIndex
 from rag.ingest import load_seeds
 from rag.onnx_embed import OnnxEmbedder, export, is_exported, mean_pool
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory) -> Path:
-    return export(tmp_path_factory.mktemp("onnx") / "minilm")
+    return export(tmp_path_factory.mktemp("onnx") / "minilm", precision="int8")
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +57,8 @@ def test_missing_file_means_not_exported(model_dir, tmp_path):
     copy.mkdir()
     for name in ("export.json", "model.onnx", "tokenizer.json"):
         (copy / name).write_bytes((model_dir / name).read_bytes())
+    assert (is_exported(copy), is_exported(copy, precision="int8")) == (True, False)
+    (copy / "tokenizer.json").unlink()
     assert not is_exported(copy)
 
 
@@ -112,14 +114,59 @@ def test_order_and_batching_do_not_change_vectors(model_dir, chunks):
 def test_edge_cases(model_dir):
     onnx = OnnxEmbedder(model_dir)
     assert onnx.encode([]).shape == (0, 384)
-    assert onnx.name == f"{MODEL_NAME}-int8"
-    assert OnnxEmbedder(model_dir, precision="fp32").name == MODEL_NAME
+    assert onnx.name == MODEL_NAME
+    assert OnnxEmbedder(model_dir, precision="int8").name == f"{MODEL_NAME}-int8"
+    with pytest.raises(ValueError, match="a bulk embedder must give the vectors of fp32 .* got 'other' beside fp32"):
+        OnnxEmbedder(model_dir, bulk=_Recorder("other"))
     with pytest.raises(ValueError, match="batch_size must be > 0, got 0"):
         onnx.encode(["x"], batch_size=0)
     with pytest.raises(ValueError, match="precision must be one of .* got 'fp16'"):
         OnnxEmbedder(model_dir, precision="fp16")
     with pytest.raises(ValueError, match="embedder must be one of .* got 'gpu'"):
         default_embedder(model_dir, kind="gpu")
+
+
+class _Recorder:
+    """A bulk embedder that records what it is asked to embed."""
+
+    dimension = 384
+
+    def __init__(self, name: str = MODEL_NAME) -> None:
+        self.name, self.calls = name, []
+
+    def encode(self, texts, batch_size=32):
+        self.calls.append(len(texts))
+        return np.ones((len(texts), 384), dtype=np.float32) / np.sqrt(384)
+
+
+def test_batches_go_to_the_bulk_embedder_and_questions_do_not(model_dir, chunks):
+    bulk = _Recorder()
+    onnx = OnnxEmbedder(model_dir, bulk=bulk)
+    assert onnx.encode(chunks[:5], batch_size=64).shape == (5, 384)
+    single = onnx.encode(["Who chairs the CSTO?"])
+    assert bulk.calls == [5]
+    assert abs(float(np.linalg.norm(single)) - 1.0) < 1e-5 and single[0, 0] != np.float32(1 / np.sqrt(384))
+
+
+def test_default_embedder_kinds(tmp_path):
+    auto = default_embedder(tmp_path)
+    assert (type(auto).__name__, auto.precision, type(auto.bulk).__name__, auto.bulk.bf16) == (
+        "OnnxEmbedder", "fp32", "MiniLMEmbedder", native_bf16())
+    assert auto.folder == tmp_path / "models" / "minilm-onnx"
+    assert default_embedder(tmp_path, "onnx-int8").name == f"{MODEL_NAME}-int8"
+    assert type(default_embedder(tmp_path, "torch")).__name__ == "MiniLMEmbedder"
+
+
+def test_native_bf16_reads_cpu_flags(tmp_path):
+    for flags, expected in [("fpu avx2 avx512f", False), ("fpu avx512_bf16 avx512f", True), ("fpu amx_bf16", True)]:
+        (tmp_path / "cpuinfo").write_text(f"flags\t\t: {flags}\n")
+        assert native_bf16(str(tmp_path / "cpuinfo")) is expected
+    assert native_bf16(str(tmp_path / "absent")) is False
+
+
+def test_torch_bf16_vectors_equal_fp32(chunks, reference):
+    cosine = np.sum(MiniLMEmbedder(bf16=True).encode(chunks) * reference[0], axis=1)
+    assert cosine.min() > 0.999
 
 
 def test_mean_pool_ignores_padding():

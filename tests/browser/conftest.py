@@ -7,10 +7,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
+from pathlib import Path
 
 import pytest
 
-from web_helpers import CHROMIUM, CHROMIUM_ARGS, PROBE_ARTICLE, REPO, TOKEN, LiveServer, free_port
+# The test modules here import web_helpers by name; this keeps that working under any
+# pytest import mode (prepend puts this folder on sys.path, importlib does not).
+sys.path.insert(0, str(Path(__file__).parent))
+
+from web_helpers import CHROMIUM, CHROMIUM_ARGS, PROBE_ARTICLE, REPO, TOKEN, LiveServer, free_port  # noqa: E402
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

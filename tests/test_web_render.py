@@ -82,6 +82,10 @@ def test_abstention_is_honest_and_shows_nearest_passages():
     assert "Nearest passages (1)" in html
     assert "rag-copy" not in html and "<mark>" not in html
     assert 'data-state="abstain"' in html
+    assert "No passage in the indexed articles answers this question. The nearest" in html
+    noted = render_answer(answer(answer=None, sentence=None, confidence=0.2, citations=[],
+                                 note="The articles never mention <France>."))
+    assert '<p class="rag-note">The articles never mention &lt;France&gt;. </p>' in noted
 
 
 def test_copy_text_names_answer_sentence_and_source():

@@ -159,7 +159,7 @@ def render_answer(answer: dict, max_sources: int | None = None, sources_open: bo
     if answer.get("answer") is None:
         head = ('<div class="rag-answer-row"><div class="rag-answer rag-abstain">'
                 "The articles don\u2019t say.</div></div>"
-                '<p class="rag-note">No passage in the indexed articles answers this question. '
+                f'<p class="rag-note">{esc(answer.get("note") or "No passage in the indexed articles answers this question.")} '
                 + ("The nearest passages are below, so you can judge for yourself." if shown else "")
                 + "</p>")
         panel_title = "Nearest passages"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import string
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
@@ -117,11 +118,21 @@ def squad_v1_golds(dataset: dict) -> dict[str, list[str]]:
 
 # --- retrieval ----------------------------------------------------------------------------
 
+_WORD = re.compile(r"\w+")
+
+
+def match_tokens(text: str) -> list[str]:
+    """Word tokens for answer matching: NFKC, lowercased, split at every non-word character,
+    a/an/the dropped. Unlike SQuAD normalisation this splits "Trump’s" (curly apostrophe,
+    not in string.punctuation) into "trump" and "s", so the answer "Trump" is found."""
+    return [w for w in _WORD.findall(unicodedata.normalize("NFKC", text).lower()) if w not in ("a", "an", "the")]
+
+
 def has_answer(passage: str, answers: Iterable[str]) -> bool:
-    """Whether some answer's normalised tokens occur as a contiguous run in the passage's."""
-    tokens = normalize_answer(passage).split()
+    """Whether some answer's tokens occur as a contiguous run of the passage's (DrQA's rule)."""
+    tokens = match_tokens(passage)
     for answer in answers:
-        wanted = normalize_answer(answer).split()
+        wanted = match_tokens(answer)
         if not wanted:
             continue
         width = len(wanted)

@@ -81,6 +81,8 @@ def test_has_answer_matches_whole_normalised_tokens():
     assert has_answer("Won by the Denver Broncos.", ["broncos"])
     assert not has_answer("In 20160 there were none.", ["2016"])  # no partial tokens
     assert not has_answer("anything", ["", "the"])  # answers that normalise to nothing never match
+    assert has_answer("Fans flocked to Mastodon’s servers", ["Mastodon"])  # curly apostrophe
+    assert has_answer("an AI-powered robot", ["AI-powered robot"])
 
 
 def test_recall_and_mrr_on_hand_rankings():

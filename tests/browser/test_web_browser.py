@@ -55,6 +55,22 @@ def test_chat_answers_with_outlet_sources_history_and_copy(server, page):
     assert page.errors == []
 
 
+def test_reports_differ_lists_every_claim_with_its_outlets(server, page):
+    question = "How many security officers were killed?"
+    expected = httpx.post(server.url + "/api/ask", json={"question": question}, timeout=60).json()
+    assert expected["conflicts"], "the seed articles give 13, 12 and 8 officers killed"
+    page.goto(server.url + "/", wait_until="domcontentloaded")
+    block = ask_in(page, question).locator(".rag-differ")
+    assert block.locator("h4").text_content() == "Reports differ"
+    claims = block.locator(".rag-claim").all_text_contents()
+    assert claims == [expected["answer"], *(c["answer"] for c in expected["conflicts"])]
+    outlets = block.locator(".rag-claim-by").all_text_contents()
+    for conflict, shown in zip(expected["conflicts"], outlets[1:]):
+        named = [c["outlet"] + (f" via {c['via']}" if c["via"] and c["via"] != c["outlet"] else "")
+                 for c in conflict["citations"]]
+        assert shown.split(", ") == list(dict.fromkeys(named))
+
+
 def test_chat_explains_an_overlong_question(server, page):
     page.goto(server.url + "/", wait_until="domcontentloaded")
     page.locator("#rag-question textarea").wait_for()

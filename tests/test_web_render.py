@@ -8,6 +8,7 @@ import pytest
 from rag.records import Answer, Citation, Conflict
 from rag.web.render import (citation_text, esc, find_span, mark_span, number_sources, render_answer,
                             render_conversation)
+from rag.web.security import unused_gradio_route
 from rag.web.server import WebConfig, parse_origins
 
 QUOTE = "The CSTO's current chairman, Armenian Prime Minister Nikol Pashinyan, said so."
@@ -112,3 +113,16 @@ def test_origins_parse_and_config_rejects_bad_values():
     assert WebConfig(token="s3cret-newsroom-token").token == "s3cret-newsroom-token"
     with pytest.raises(ValueError, match="port must be in 1..65535, got 70000"):
         WebConfig(port=70000)
+
+
+@pytest.mark.parametrize("path, blocked", [
+    ("/gradio_api/queue/join", False), ("/widget/gradio_api/queue/data", False),
+    ("/gradio_api/run/predict", False), ("/gradio_api/heartbeat/abc", False), ("/config", False),
+    ("/assets/index.js", False), ("/widget/", False), ("/api/ask", False),
+    ("/gradio_api/upload", True), ("/widget/gradio_api/upload_progress", True),
+    ("/gradio_api/file=/etc/passwd", True), ("/gradio_api/proxy=http://x/", True),
+    ("/gradio_api/runs", True), ("/monitoring", True), ("/widget/monitoring/summary", True),
+    ("/gradio_api/call/ask", True), ("/gradio_api/stream/1/close", True),
+])
+def test_unused_gradio_routes_are_closed(path, blocked):
+    assert unused_gradio_route(path) is blocked

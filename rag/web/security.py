@@ -115,3 +115,40 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+# Gradio routes this app never uses: file upload and file serving, media streams, the
+# URL proxy, monitoring, profiling, run history, in-browser code editing and the REST client
+# API. Uploads would let anyone store files on the server and have them served back from
+# our origin, so these answer 404 before Gradio sees them.
+_UNUSED_GRADIO = ("upload", "upload_progress", "file=", "file/", "proxy=", "stream/", "process_recording",
+                  "profiling/", "run-history/", "runs", "vibe-code", "undo-vibe-edit", "dev/",
+                  "custom_component/", "call/")
+
+
+def unused_gradio_route(path: str, mounts: tuple[str, ...] = ("", "/widget")) -> bool:
+    """Whether `path` is one of Gradio's routes that this app does not need, under any mount."""
+    for mount in mounts:
+        if path == f"{mount}/monitoring" or path.startswith(f"{mount}/monitoring/"):
+            return True
+        prefix = f"{mount}/gradio_api/"
+        if path.startswith(prefix) and path[len(prefix):].startswith(_UNUSED_GRADIO):
+            return True
+    return False
+
+
+class RouteBlock:
+    """ASGI middleware answering 404 for the Gradio routes in `unused_gradio_route`."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and unused_gradio_route(scope["path"]):
+            body = b'{"error": "not found"}'
+            await send({"type": "http.response.start", "status": 404,
+                        "headers": [(b"content-type", b"application/json"),
+                                    (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)

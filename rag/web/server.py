@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.middleware.cors import CORSMiddleware
 
 from .api import install_api
-from .security import SecurityHeaders, TokenGate
+from .security import RouteBlock, SecurityHeaders, TokenGate
 from .service import AskService, AssistantLike
 from .style import CHAT_CSS, WIDGET_CSS
 
@@ -84,7 +84,9 @@ def create_app(assistant: AssistantLike, config: WebConfig) -> FastAPI:
                             show_error=False, blocked_paths=blocked,
                             app_kwargs={"docs_url": None, "redoc_url": None, "openapi_url": None}, css=css, theme=_theme(gr))
     # Added last so they run first: security headers wrap every response (401s included),
-    # CORS answers preflights before the token gate, and the gate guards everything below it.
+    # CORS answers preflights before the token gate, the gate guards everything below it,
+    # and Gradio routes the app does not use are closed.
+    app.add_middleware(RouteBlock)
     if config.token:
         app.add_middleware(TokenGate, token=config.token)
     app.add_middleware(CORSMiddleware, allow_origins=list(config.allowed_origins), allow_methods=["GET", "POST"],

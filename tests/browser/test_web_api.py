@@ -102,11 +102,18 @@ def test_widget_path_without_slash_redirects_keeping_the_query(client):
     f"/gradio_api/file={REPO / 'pyproject.toml'}", "/gradio_api/file=pyproject.toml",
     "/gradio_api/file=/etc/passwd", f"/widget/gradio_api/file={REPO / 'app.py'}",
     "/file=pyproject.toml", "/docs", "/openapi.json", "/widget/openapi.json", "/seeds/outlets.toml",
+    "/gradio_api/proxy=http://example.com/", "/monitoring", "/gradio_api/upload_progress",
 ])
 def test_no_project_files_or_api_docs_are_served(client, path):
     response = client.get(path)
     assert response.status_code in {403, 404}
     assert "[project]" not in response.text and "openapi" not in response.text
+
+
+def test_uploads_are_refused_so_nothing_can_be_stored_and_served_back(client):
+    for path in ("/gradio_api/upload", "/widget/gradio_api/upload"):
+        response = client.post(path, files={"files": ("x.html", b"<script>alert(1)</script>", "text/html")})
+        assert response.status_code == 404 and response.json() == {"error": "not found"}
 
 
 def test_token_gate_refuses_requests_without_the_token(token_server):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -63,3 +64,41 @@ def test_a_request_that_waits_too_long_gets_busy():
 def test_wait_must_be_positive():
     with pytest.raises(ValueError, match="wait_s must be > 0, got 0"):
         AskService(SlowAssistant(0), wait_s=0)
+
+
+class BrokenAssistant(SlowAssistant):
+    """An assistant with a bug: every question raises."""
+
+    def ask(self, question: str, k: int = 5, outlet: str | None = None):
+        raise KeyError("chunk 7")
+
+
+def test_a_pipeline_bug_becomes_a_message_in_the_chat():
+    from rag.web.ui import _ask
+
+    turn = _ask(AskService(BrokenAssistant(0)), "Who?", None, 5)
+    assert turn == {"question": "Who?",
+                    "error": "Something went wrong while answering. The error is in the server log."}
+
+
+def test_a_pipeline_bug_becomes_a_json_500_in_the_api():
+    import asyncio
+
+    import httpx
+    from fastapi import FastAPI
+
+    from rag.web.api import install_api
+
+    app = FastAPI()
+    install_api(app, AskService(BrokenAssistant(0)))
+
+    async def call():
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            return await http.post("/api/ask", json={"question": "Who?"})
+
+    # Its own thread: when the browser tests ran first, Playwright keeps a loop on this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        response = pool.submit(asyncio.run, call()).result()
+    assert response.status_code == 500
+    assert response.json() == {"error": "internal error; the details are in the server log"}

@@ -1,6 +1,8 @@
 """The JSON API: `POST /api/ask` returns the contract of DESIGN.md, `GET /api/health` the index."""
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -9,6 +11,7 @@ from pydantic import BaseModel, Field
 from ..pipeline import DEFAULT_K
 from .service import AskService, Busy
 
+log = logging.getLogger(__name__)
 MAX_K = 50
 MAX_BODY_BYTES = 16_384  # a 1,000-character question in JSON fits many times over
 
@@ -95,5 +98,10 @@ def install_api(app: FastAPI, service: AskService) -> None:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'] if p != 'body')}: {e['msg']}"
                              for e in exc.errors())
         return error(422, f"invalid request: {problems}")
+
+    @app.exception_handler(Exception)
+    async def failed(request: Request, exc: Exception):
+        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+        return error(500, "internal error; the details are in the server log")
 
     app.include_router(api_router(service))

@@ -1,6 +1,8 @@
 """The Gradio pages: the full chat at / and the compact widget at /widget."""
 from __future__ import annotations
 
+import logging
+
 import gradio as gr
 
 from ..pipeline import DEFAULT_K
@@ -8,6 +10,7 @@ from .render import esc, render_answer, render_conversation, render_error
 from .service import AskService, Busy
 from .style import CLICK_JS
 
+log = logging.getLogger(__name__)
 ALL_OUTLETS = "All outlets"
 MAX_TURNS = 30  # older turns drop off; each turn keeps its whole answer in the session state
 EXAMPLES = [
@@ -28,6 +31,9 @@ def _ask(service: AskService, question: str, outlet: str | None, k: float | None
         turn["error"] = f"Too many questions at once: {exc}."
     except ValueError as exc:  # QuestionError, UnknownOutlet: their messages are meant for users
         turn["error"] = f"Couldn\u2019t ask that: {exc}."
+    except Exception:  # a bug must not leave the placeholder spinning forever
+        log.exception("answering %r failed", question[:200])
+        turn["error"] = "Something went wrong while answering. The error is in the server log."
     return turn
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -53,16 +54,67 @@ def validate_question(question: object) -> str:
     return question
 
 
+@dataclass(frozen=True)
+class _Loaded:
+    """One loaded index and the stages over it, swapped as a whole on reload."""
+
+    index: store.CorpusIndex
+    retriever: Retriever
+    reader: Reader
+
+
 class Assistant:
-    """Retrieve passages for a question and answer with a cited, verbatim span."""
+    """Retrieve passages for a question and answer with a cited, verbatim span.
+
+    A new index built by another process (`python -m rag.ingest`, `python -m rag.build`) is
+    picked up by the next question: `ask` checks the index's CURRENT pointer at most once
+    per `RELOAD_CHECK_SECONDS` and swaps in the new index without a restart.
+    """
+
+    RELOAD_CHECK_SECONDS = 1.0
 
     def __init__(self, index: store.CorpusIndex, embedder: Embedder, settings: Settings) -> None:
-        self.index = index
         self.embedder = embedder
         self.settings = settings
-        self.retriever = Retriever(index, settings.retrieval)
-        self.reader = Reader(index, settings.answering)
+        self._loaded = self._stages(index)
         self._lock = threading.Lock()
+        self._checked = time.monotonic()
+
+    def _stages(self, index: store.CorpusIndex) -> _Loaded:
+        return _Loaded(index, Retriever(index, self.settings.retrieval), Reader(index, self.settings.answering))
+
+    @property
+    def index(self) -> store.CorpusIndex:
+        return self._loaded.index
+
+    @property
+    def retriever(self) -> Retriever:
+        return self._loaded.retriever
+
+    @property
+    def reader(self) -> Reader:
+        return self._loaded.reader
+
+    def reload(self, force: bool = False) -> bool:
+        """Load the index that is now current, if it is not the one in use; True when swapped.
+
+        A damaged new index is not swapped in: the one in use keeps answering.
+        """
+        now = time.monotonic()
+        if not force and now - self._checked < self.RELOAD_CHECK_SECONDS:
+            return False
+        self._checked = now
+        current = store.current_folder(self.settings.index_dir)
+        if current is None or current == self._loaded.index.folder:
+            return False
+        with self._lock:
+            if current == self._loaded.index.folder:
+                return False
+            try:
+                self._loaded = self._stages(store.load(self.settings.index_dir))
+            except store.IndexUnavailable:
+                return False
+        return True
 
     @classmethod
     def load(cls, settings: Settings | None = None, embedder: Embedder | None = None,
@@ -102,7 +154,9 @@ class Assistant:
         question = validate_question(question)
         if k <= 0:
             raise ValueError(f"k must be > 0, got {k}")
+        self.reload()
+        loaded = self._loaded  # one consistent index for the whole question, even if a reload lands
         vector = self.embedder.encode([question])[0]
         # The reader looks deeper than the k passages shown, so that rival reports are found.
-        hits = self.retriever.retrieve(question, vector, max(k, self.settings.answering.read_top), outlet)
-        return self.reader.read(question, vector, hits, shown=k)
+        hits = loaded.retriever.retrieve(question, vector, max(k, self.settings.answering.read_top), outlet)
+        return loaded.reader.read(question, vector, hits, shown=k)

@@ -36,7 +36,7 @@ FORMAT = 1
 # Bump when ingestion or annotation rules change, so existing indexes are rebuilt.
 PIPELINE_VERSION = "2026-11-25.1"
 CURRENT = "CURRENT"
-_FILES = ("manifest.json", "articles.jsonl", "chunks.jsonl", "sentences.npz", "dense.faiss")
+VERIFY_LIMIT = 256 * 1024 * 1024  # indexes up to this size are checksummed on every load
 
 
 class IndexUnavailable(RuntimeError):
@@ -93,7 +93,7 @@ def settings_of(embedder: Embedder, chunking: ChunkSettings) -> dict:
 
 def staleness(index_dir: Path, seeds_dir: Path, settings: dict) -> str | None:
     """Why the index must be (re)built, or None when it matches the seeds and settings."""
-    manifest_path = _current_folder(index_dir)
+    manifest_path = current_folder(index_dir)
     if manifest_path is None:
         return "no index built yet"
     try:
@@ -141,7 +141,11 @@ def build(seeds_dir: Path, index_dir: Path, embedder: Embedder, chunking: ChunkS
     articles, problems = load_seeds(seeds_dir)
     for problem in problems:
         log(f"skipped {problem}")
-    corpus = build_corpus(articles, embedder, chunking, progress)
+    # Vectors are cached by text under the index folder: a rebuild embeds only new or changed
+    # text, and a build that was killed resumes where its last finished batch left off.
+    from .embedcache import CachingEmbedder
+
+    corpus = build_corpus(articles, CachingEmbedder(embedder, Path(index_dir) / "cache"), chunking, progress)
     corpus.manifest.update(corpus=fingerprint, skipped=problems,
                            build_seconds=round(time.perf_counter() - started, 2))
     return save(corpus, index_dir)
@@ -163,7 +167,9 @@ def save(corpus: CorpusIndex, index_dir: Path) -> Path:
     corpus.dense.save(staging / "dense.faiss")
     corpus.bm25.save(staging / "bm25")
     manifest = dict(corpus.manifest)
-    manifest["files"] = {f: (staging / f).stat().st_size for f in _FILES if f != "manifest.json"}
+    files = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
+    manifest["files"] = {f: (staging / f).stat().st_size for f in files}
+    manifest["sha256"] = {f: _sha256(staging / f) for f in files}
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2))
     _fsync_tree(staging)
     final = index_dir / name
@@ -175,15 +181,20 @@ def save(corpus: CorpusIndex, index_dir: Path) -> Path:
 
 def load(index_dir: Path) -> CorpusIndex:
     """Load the current index; a missing or damaged file raises IndexUnavailable naming it."""
-    folder = _current_folder(index_dir)
+    folder = current_folder(index_dir)
     if folder is None:
         raise IndexUnavailable(f"no index in {index_dir}")
     try:
         manifest = json.loads((folder / "manifest.json").read_text())
-        for name, size in manifest.get("files", {}).items():
+        sizes = manifest.get("files", {})
+        for name, size in sizes.items():
             actual = (folder / name).stat().st_size
             if actual != size:
                 raise IndexUnavailable(f"{folder / name} is {actual} bytes, the manifest says {size}: damaged")
+        if sum(sizes.values()) <= VERIFY_LIMIT:  # full checksums while that stays cheap
+            for name, digest in manifest.get("sha256", {}).items():
+                if _sha256(folder / name) != digest:
+                    raise IndexUnavailable(f"{folder / name} does not match its checksum: damaged")
         articles = [_article(d) for d in _read_jsonl(folder / "articles.jsonl")]
         chunks = [_chunk(d) for d in _read_jsonl(folder / "chunks.jsonl")]
         with np.load(folder / "sentences.npz") as data:
@@ -248,7 +259,8 @@ def _encode(embedder: Embedder, texts: list[str], label: str, progress: bool) ->
     return out
 
 
-def _current_folder(index_dir: Path) -> Path | None:
+def current_folder(index_dir: Path) -> Path | None:
+    """The build folder CURRENT points at, or None when there is none."""
     pointer = Path(index_dir) / CURRENT
     try:
         name = pointer.read_text().strip()
@@ -273,6 +285,14 @@ def _remove_old_builds(index_dir: Path, keep: str) -> None:
             if path.name.endswith(".tmp") and path.stat().st_mtime > time.time() - 3600:
                 continue  # another build may still be writing it
             shutil.rmtree(path, ignore_errors=True)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _fsync_tree(folder: Path) -> None:

@@ -62,7 +62,7 @@ def chunk_articles(articles: list[Article], settings: ChunkSettings, count: Toke
 def _units(articles: list[Article], threshold: float) -> Iterable[_Unit]:
     """Group blocks into units; a repeated paragraph is a unit of its own, copies dropped."""
     located = [(article, block) for article in articles for block in article.blocks]
-    originals = find_copies([a.text[b.start:b.end] for a, b in located], threshold)
+    originals = _originators(located, find_copies([a.text[b.start:b.end] for a, b in located], threshold))
     copies: dict[int, list[Occurrence]] = {}
     for index, original in enumerate(originals):
         if original is not None:
@@ -87,6 +87,25 @@ def _units(articles: list[Article], threshold: float) -> Iterable[_Unit]:
             current = None
     if current:
         yield current
+
+
+def _originators(located: list[tuple[Article, Block]], originals: list[int | None]) -> list[int | None]:
+    """Copies re-pointed at their originator: the agency-credited printing if there is one
+    (wire copy inside a newspaper piece), else the earliest dated, else the first in the corpus."""
+    groups: dict[int, list[int]] = {}
+    for index, original in enumerate(originals):
+        groups.setdefault(index if original is None else original, []).append(index)
+    out: list[int | None] = list(originals)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        def rank(i: int) -> tuple:
+            article, block = located[i]
+            return (block.outlet is None, article.date or "9999", i)
+        leader = min(members, key=rank)
+        for member in members:
+            out[member] = None if member == leader else leader
+    return out
 
 
 def _kind(block: Block) -> str:

@@ -34,7 +34,7 @@ from .text import sentence_spans
 
 FORMAT = 1
 # Bump when ingestion or annotation rules change, so existing indexes are rebuilt.
-PIPELINE_VERSION = "2026-11-25.1"
+PIPELINE_VERSION = "2026-11-25.2"
 CURRENT = "CURRENT"
 VERIFY_LIMIT = 256 * 1024 * 1024  # indexes up to this size are checksummed on every load
 

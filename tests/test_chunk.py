@@ -73,3 +73,33 @@ def test_sentence_spans_handle_abbreviations_and_missing_spaces():
     text = "Mr. Smith met U.S. officials. The alliance.The move followed! Next line\nNew line"
     assert [text[s:e] for s, e in sentence_spans(text)] == [
         "Mr. Smith met U.S. officials.", "The alliance.", "The move followed!", "Next line", "New line"]
+
+
+WIRE = "Kazakhstan's government tolerates little real opposition and has been accused of silencing voices."
+
+
+def paper(id_: str, outlet: str, date: str, paragraphs: list[tuple[str, str | None]]) -> Article:
+    text, blocks = "", []
+    for para, agency in paragraphs:
+        start = len(text) + (2 if text else 0)
+        text = f"{text}\n\n{para}" if text else para
+        blocks.append(Block(start, len(text), "body", agency))
+    return Article(id=id_, outlet=outlet, headline="", text=text, date=date, blocks=tuple(blocks))
+
+
+def test_wire_copy_is_credited_to_its_originator_and_lists_the_carriers():
+    carrier = paper("dm", "Daily Mail", "2022-01-06", [("Own reporting on the riots in Almaty today.", None), (WIRE, None)])
+    agency = paper("afp", "AFP", "2022-01-05", [(WIRE, None)])
+    later = paper("ex", "Express", "2022-01-07", [(WIRE.replace("voices.", "voices"), None)])
+    chunks = chunk_articles([carrier, later, agency], ChunkSettings(), words)
+    [wire] = [c for c in chunks if "tolerates" in c.text]
+    assert (wire.article_id, wire.outlet) == ("afp", "AFP")  # the earliest printing
+    assert [o.article_id for o in wire.also] == ["dm", "ex"]
+
+
+def test_an_agency_credited_section_is_the_originator_over_an_earlier_date():
+    first = paper("dm1", "Daily Mail", "2022-01-05", [(WIRE, None)])
+    second = paper("dm2", "Daily Mail", "2022-01-06", [("Five things to know", "AFP"), (WIRE, "AFP")])
+    [wire] = [c for c in chunk_articles([first, second], ChunkSettings(), words) if "tolerates" in c.text]
+    assert (wire.article_id, wire.outlet) == ("dm2", "AFP")
+    assert [o.article_id for o in wire.also] == ["dm1"]

@@ -1,7 +1,7 @@
 """Live servers on loopback and a real Chromium for the web tests.
 
-The seed index is built once per session into a temporary folder with the real model; every
-server below shares that one loaded assistant, so the model loads once.
+The seed index is built once per session (tests/conftest.py) with the real model; every server
+below shares that one loaded assistant, and the probe corpus reuses its embedder.
 """
 from __future__ import annotations
 
@@ -16,19 +16,16 @@ import pytest
 # pytest import mode (prepend puts this folder on sys.path, importlib does not).
 sys.path.insert(0, str(Path(__file__).parent))
 
-from web_helpers import CHROMIUM, CHROMIUM_ARGS, PROBE_ARTICLE, REPO, TOKEN, LiveServer, free_port  # noqa: E402
+from web_helpers import CHROMIUM, CHROMIUM_ARGS, PROBE_ARTICLE, TOKEN, LiveServer, free_port  # noqa: E402
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 @pytest.fixture(scope="session")
-def web_assistant(tmp_path_factory):
-    """The real assistant over the repo's seeds, its index built once into a temporary folder."""
-    from rag.pipeline import Assistant, Settings
-
-    index = tmp_path_factory.mktemp("web") / "index"
-    return Assistant.load(settings=Settings(seeds_dir=REPO / "seeds", index_dir=index), progress=False)
+def web_assistant(assistant):
+    """The session's assistant from tests/conftest.py: one index build and one model load in all."""
+    return assistant
 
 
 @pytest.fixture(scope="session")

@@ -94,3 +94,12 @@ def test_widget_view_keeps_the_first_sources():
     many = answer(citations=[citation(article=f"a{i}", quote=f"{QUOTE} {i}").__dict__ for i in range(5)])
     html = render_answer(many, max_sources=3)
     assert html.count('class="rag-source"') == 3 and "2 more in the full view" in html
+
+
+def test_only_quotes_holding_the_answer_are_cited_for_it():
+    other = citation(outlet="TASS", quote="The alliance met in Moscow.", article="t1")
+    card = answer(citations=[citation(start=53, end=68).__dict__, other.__dict__])
+    html = render_answer(card)
+    assert "Reported by <strong>CNN</strong>" in html
+    assert 'data-src="1" title="CNN">[1]</button>' in html and 'data-src="2" title="TASS"' not in html
+    assert '<span class="rag-outlet">TASS</span>' in html  # still listed among the sources

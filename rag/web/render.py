@@ -52,7 +52,12 @@ class Source:
 
     number: int
     citation: dict
-    claim: str | None  # the answer (or conflicting answer) this quote supports
+    claim: str | None  # the answer (or conflicting answer) this citation was given for
+    supports: bool = False  # whether its quote holds the claim's words
+
+    def backs(self, claim: str | None) -> bool:
+        """Whether this source's quote backs `claim` (the answer or one conflicting answer)."""
+        return self.supports and self.claim == claim
 
 
 def number_sources(answer: dict) -> list[Source]:
@@ -64,7 +69,9 @@ def number_sources(answer: dict) -> list[Source]:
         key = (citation.get("article_id"), citation.get("start"), citation.get("end"), claim)
         if key not in seen:
             seen[key] = len(sources) + 1
-            sources.append(Source(len(sources) + 1, citation, claim))
+            supports = claim is not None and (citation.get("answer_start") is not None
+                                              or find_span(citation.get("quote") or "", claim)[0] is not None)
+            sources.append(Source(len(sources) + 1, citation, claim, supports))
 
     for citation in answer.get("citations") or []:
         add(citation, answer.get("answer"))
@@ -96,8 +103,13 @@ def citation_text(answer: dict) -> str:
 def _source_refs(sources: list[Source], claim: str | None) -> str:
     refs = [f'<button type="button" class="rag-ref" data-src="{s.number}" '
             f'title="{esc(outlet_label(s.citation))}">[{s.number}]</button>'
-            for s in sources if s.claim == claim]
+            for s in sources if s.backs(claim)]
     return "".join(refs)
+
+
+def _outlets_backing(sources: list[Source], claim: str | None) -> str:
+    """ "CNN, Daily Mail": who reported `claim`, in the order of their sources."""
+    return ", ".join(dict.fromkeys(outlet_label(s.citation) for s in sources if s.backs(claim)))
 
 
 def _quote_html(source: Source) -> str:
@@ -133,13 +145,12 @@ def render_conflicts(answer: dict, sources: list[Source]) -> str:
     if not conflicts:
         return ""
     rows = []
-    main_outlets = ", ".join(dict.fromkeys(outlet_label(s.citation) for s in sources
-                                           if s.claim == answer.get("answer")))
+    main_outlets = _outlets_backing(sources, answer.get("answer"))
     rows.append(f'<li><span class="rag-claim">{esc(answer.get("answer"))}</span>'
                 f'<span class="rag-claim-by">{esc(main_outlets)}</span>'
                 f'{_source_refs(sources, answer.get("answer"))}</li>')
     for conflict in conflicts:
-        outlets = ", ".join(dict.fromkeys(outlet_label(c) for c in conflict.get("citations") or []))
+        outlets = _outlets_backing(sources, conflict.get("answer"))
         rows.append(f'<li><span class="rag-claim">{esc(conflict.get("answer"))}</span>'
                     f'<span class="rag-claim-by">{esc(outlets)}</span>'
                     f'{_source_refs(sources, conflict.get("answer"))}</li>')
@@ -167,8 +178,7 @@ def render_answer(answer: dict, max_sources: int | None = None, sources_open: bo
     else:
         sentence = answer.get("sentence") or ""
         refs = _source_refs(sources, answer["answer"])
-        outlets = ", ".join(dict.fromkeys(outlet_label(s.citation) for s in sources
-                                          if s.claim == answer["answer"]))
+        outlets = _outlets_backing(sources, answer["answer"])
         head = (f'<div class="rag-answer-row"><div class="rag-answer">{esc(answer["answer"])}</div>{badge}</div>'
                 f'<p class="rag-sentence">{mark_span(sentence, *find_span(sentence, answer["answer"]))} {refs}</p>'
                 f'<p class="rag-reported">Reported by <strong>{esc(outlets)}</strong></p>')

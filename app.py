@@ -12,10 +12,11 @@ import os
 import sys
 from pathlib import Path
 
-# Before any import of gradio or transformers: no telemetry, no reaching for the hub.
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Before any import of gradio or transformers, and not overridable: an offline newsroom tool
+# sends no telemetry and never reaches for a model hub.
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -1,0 +1,40 @@
+"""Shared pieces of the commands that write results files (BENCHMARKS.md, EVAL.md)."""
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+
+
+def machine() -> str:
+    """CPU model, logical CPUs, memory, OS and Python of this machine, in one line."""
+    model = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as handle:
+            model = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), model)
+    except OSError:
+        pass
+    memory = ""
+    try:
+        pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+        memory = f", {pages * size / 2**30:.0f} GiB RAM"
+    except (ValueError, OSError, AttributeError):
+        pass
+    return (f"{model}, {os.cpu_count()} logical CPUs{memory}, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}")
+
+
+def write_section(path: Path, name: str, section: str) -> None:
+    """Put `section` between `<!-- name:begin -->` and `<!-- name:end -->` in `path`, leaving
+    the rest of the file alone; the file and the markers are created when missing."""
+    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+    body = f"{begin}\n{section.strip()}\n{end}"
+    path = Path(path)
+    text = path.read_text(encoding="utf-8") if path.exists() else f"# {path.stem.title()}\n"
+    if begin in text and end in text and text.index(begin) < text.index(end):
+        text = text[:text.index(begin)] + body + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + body + "\n"
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)  # readers never see a half-written file

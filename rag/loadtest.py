@@ -44,6 +44,7 @@ class Result:
     latencies: list[float]  # seconds, successful requests only
     errors: dict[str, int]  # reason -> count
     wall_s: float
+    health_latencies: tuple[float, ...] = ()  # GET /api/health while the clients ran
 
     @property
     def requests(self) -> int:
@@ -92,13 +93,33 @@ async def run_load(url: str, clients: int, requests: int, max_seconds: float, to
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     latencies: list[float] = []
     errors: dict[str, int] = {}
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    health: list[float] = []
+    limits = httpx.Limits(max_connections=clients + 1, max_keepalive_connections=clients + 1)
     async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=max_seconds) as http:
         started = time.monotonic()
         deadline = started + max_seconds
+        done = asyncio.Event()
+        watcher = asyncio.create_task(_watch_health(http, done, health))
         await asyncio.gather(*(_client(http, n, requests, deadline, latencies, errors) for n in range(clients)))
         wall = time.monotonic() - started
-    return Result(clients, latencies, errors, wall)
+        done.set()
+        await watcher
+    return Result(clients, latencies, errors, wall, tuple(health))
+
+
+async def _watch_health(http, done: asyncio.Event, latencies: list[float]) -> None:
+    """Time GET /api/health every 0.2 s: does the server stay responsive while it is busy?"""
+    while not done.is_set():
+        started = time.perf_counter()
+        try:
+            if (await http.get("/api/health")).status_code == 200:
+                latencies.append(time.perf_counter() - started)
+        except Exception:  # only responsiveness is measured here; /api/ask errors are counted
+            pass
+        try:
+            await asyncio.wait_for(done.wait(), timeout=0.2)
+        except asyncio.TimeoutError:
+            pass
 
 
 async def measure(url: str, args: argparse.Namespace) -> list[Result]:
@@ -138,6 +159,11 @@ def report(results: list[Result], command: str, target: str) -> str:
         for reason, n in result.errors.items():
             counts[reason] = counts.get(reason, 0) + n
     errors = ", ".join(f"{n} x {reason}" for reason, n in sorted(counts.items())) or "none"
+    busiest = results[-1]
+    health = (f"While {busiest.clients} clients waited, `GET /api/health` took p95 "
+              f"{percentile(list(busiest.health_latencies), 95) * 1000:.0f} ms over "
+              f"{len(busiest.health_latencies)} probes: the server stays responsive while answers queue."
+              if busiest.health_latencies else "")
     return "\n".join([
         BEGIN,
         "## Load: concurrent clients on the JSON API",
@@ -154,6 +180,7 @@ def report(results: list[Result], command: str, target: str) -> str:
         f"Errors: {errors}. The server answers one question at a time (one lock shared by the chat,",
         "the widget and the API), so latency under load is about the queue length times the time of",
         "one answer, and throughput is that of a single answer.",
+        *([health] if health else []),
         END,
     ])
 

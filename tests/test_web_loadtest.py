@@ -21,12 +21,13 @@ def test_percentile_interpolates_between_ranks():
 
 def test_report_has_the_numbers_and_the_command():
     alone = Result(1, [0.05] * 8, {}, wall_s=0.4)
-    crowd = Result(16, [0.1] * 15 + [0.5], {"HTTP 503": 2}, wall_s=2.0)
+    crowd = Result(16, [0.1] * 15 + [0.5], {"HTTP 503": 2}, wall_s=2.0, health_latencies=(0.002, 0.004, 0.003))
     section = report([alone, crowd], "python -m rag.loadtest", "http://x")
     assert section.startswith(BEGIN) and section.endswith(END)
     assert "| 1 | 8 | 8 | 0 | 50 | 50 | 50 | 20.00 |\n| 16 | 18 | 16 | 2 | 100 | 200 | 500 | 8.00 |" in section
     assert "- Command: `python -m rag.loadtest`" in section
     assert "Errors: 2 x HTTP 503." in section
+    assert "While 16 clients waited, `GET /api/health` took p95 4 ms over 3 probes" in section
 
 
 def test_write_section_replaces_only_the_load_part(tmp_path):

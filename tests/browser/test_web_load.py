@@ -14,3 +14,5 @@ def test_sixteen_concurrent_clients_all_get_answers(server):
                                                    token=None)).result()
     assert result.errors == {}
     assert len(result.latencies) == 32
+    assert result.health_latencies  # the health probe got answers while the clients waited
+    assert max(result.health_latencies) < 5.0

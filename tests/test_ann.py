@@ -116,3 +116,11 @@ def test_filter_returns_only_allowed_ids(corpus, queries, kind):
 def test_ivf_needs_vectors():
     with pytest.raises(ValueError, match="an ivf-sq8 index needs vectors to train on, got 0"):
         build_faiss(np.zeros((0, DIM), dtype=np.float32), AnnSettings(kind="ivf-sq8"))
+
+
+def test_oracle_blocks_ties_and_small_corpora():
+    corpus = np.array([[1, 0], [0, 1], [1, 0], [0.6, 0.8]], dtype=np.float32)
+    queries = np.array([[1, 0], [0, 1]], dtype=np.float32)
+    # Equal scores come out by lower id, whatever the block size; k is capped at the corpus size.
+    for block in (1, 3, 100):
+        assert exact_top_k(corpus, queries, 10, block=block).tolist() == [[0, 2, 3, 1], [1, 3, 0, 2]]

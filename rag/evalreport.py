@@ -1,0 +1,129 @@
+"""EVAL.md from the results dict that `python -m rag.eval` writes to EVAL.json."""
+from __future__ import annotations
+
+TITLES = {
+    "seed": "Seed dev set (end to end)",
+    "squad-reader": "SQuAD v1.1 dev, reader mode (gold paragraph given)",
+    "squad-open": "Open SQuAD v1.1 (2,067 paragraphs indexed, 500-question sample)",
+    "squad-v2": "SQuAD v2.0 sample, abstention (gold paragraph given)",
+    "news": "RealTime QA news evidence, open mode",
+}
+TARGETS = {
+    "seed": "answer F1 >= 85, citation accuracy >= 95%, unanswerable declined >= 80%, false abstention <= 5%",
+    "squad-reader": "F1 >= 60 (logistic-regression baseline 51.0; DrQA 78.9)",
+    "squad-open": "recall@1 >= 85%, recall@5 >= 97%",
+    "news": "recall@1 >= 75%, recall@5 >= 93%",
+}
+
+
+def _f(value, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def _table(header: list[str], rows: list[list]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_f(c) if not isinstance(c, str) else c for c in row) + " |" for row in rows]
+    return lines
+
+
+def _retrieval(retrieval: dict) -> list[str]:
+    rows = []
+    for mode, r in retrieval.items():
+        if "has_answer" in r:
+            h, g = r["has_answer"], r["gold_passage"]
+            rows.append([mode, h["recall@1"], h["recall@5"], h["recall@20"], _f(h["mrr"], 3),
+                         g["recall@1"], g["recall@5"], g["recall@20"], _f(g["mrr"], 3), r.get("ms_per_query")])
+        else:
+            rows.append([mode, r["recall@1"], r["recall@5"], r["recall@20"], _f(r["mrr"], 3),
+                         "-", "-", "-", "-", "-"])
+    return _table(["retrieval", "R@1 (answer)", "R@5", "R@20", "MRR", "R@1 (gold passage)", "R@5", "R@20", "MRR",
+                   "ms/query"], rows)
+
+
+def _seed(body: dict) -> list[str]:
+    lines = ["Answers, by retrieval mode used under the same extractor:", ""]
+    rows = []
+    for mode, s in body["answers"].items():
+        o = s["overall"]
+        rows.append([mode + (" (default)" if mode == body.get("default_mode") else ""), o.get("exact_match"),
+                     o.get("f1"), o.get("citation_accuracy"), o.get("abstention_accuracy"),
+                     o.get("false_abstention"), o.get("sentence_has_answer"), _f(o.get("ece"), 3)])
+    lines += _table(["mode", "EM", "F1", "citation acc. %", "unanswerable declined %", "false abstention %",
+                     "sentence holds answer %", "ECE"], rows)
+    default = body["answers"].get(body.get("default_mode")) or next(iter(body["answers"].values()))
+    lines += ["", "By question type (default mode):", ""]
+    lines += _table(["type", "questions", "EM", "F1", "citation acc. %", "declined %", "false abstention %"],
+                    [[k, v["questions"], v.get("exact_match"), v.get("f1"), v.get("citation_accuracy"),
+                      v.get("abstention_accuracy"), v.get("false_abstention")] for k, v in default["by_kind"].items()])
+    lines += ["", "Calibration (answered questions, default mode; correct = F1 >= 0.5):", ""]
+    lines += _table(["confidence", "answers", "mean confidence", "accuracy %"],
+                    [[r["bucket"], r["count"], _f(r["mean_confidence"], 3), r["accuracy"]]
+                     for r in default["overall"]["calibration"]])
+    lines += ["", "Retrieval (answer string in the top k chunks, answerable questions):", ""]
+    lines += _retrieval(body["retrieval"])
+    if body.get("examples"):
+        lines += ["", "<details><summary>Every question (default mode)</summary>", ""]
+        lines += _table(["id", "type", "question", "gold", "answer", "first outlet", "conf.", "conflicts"],
+                        [[e["id"], e["kind"], e["question"].replace("|", "/"), " / ".join(e["gold"]) or "(none)",
+                          (e["answer"] or "(abstains)").replace("|", "/").replace("\n", " "), e["outlet"] or "-",
+                          _f(e["confidence"], 2), ", ".join(e["conflicts"]) or "-"] for e in body["examples"]])
+        lines += ["", "</details>"]
+    return lines
+
+
+def _extractors(body: dict) -> list[str]:
+    return _table(["extractor", "questions", "EM", "F1", "abstained %"],
+                  [[name, s["questions"], s["exact_match"], s["f1"], s["abstained"]]
+                   for name, s in body["extractors"].items()])
+
+
+def _open(body: dict) -> list[str]:
+    lines = [f"{body['questions']} questions over {body['passages']:,} passages ({body['chunks']:,} chunks).", ""]
+    lines += _retrieval(body["retrieval"])
+    lines += ["", "Answers from the index (top 5 chunks read):", ""]
+    lines += _table(["retrieval", "EM", "F1", "abstained %"],
+                    [[m, s["exact_match"], s["f1"], s["abstained"]] for m, s in body["answers"].items()])
+    return lines
+
+
+def _v2(body: dict) -> list[str]:
+    rows = []
+    for name, s in body["extractors"].items():
+        rows.append([name, s["has_ans"]["total"], s["has_ans"]["f1"], s.get("false_abstention"),
+                     s.get("no_ans", {}).get("total"), s.get("no_answer_accuracy"), s["all"]["exact_match"],
+                     s["all"]["f1"]])
+    return _table(["extractor", "answerable", "HasAns F1", "false abstention %", "unanswerable",
+                   "NoAns accuracy %", "overall EM", "overall F1"], rows)
+
+
+RENDERERS = {"seed": _seed, "squad-reader": _extractors, "squad-open": _open, "squad-v2": _v2, "news": _open}
+
+
+def render(results: dict) -> str:
+    """The whole EVAL.md: one section per evaluated set, each with its command, date and machine."""
+    lines = ["# Evaluation", "",
+             "Produced by `python -m rag.eval` (see `rag/eval.py`); raw numbers in `EVAL.json`. "
+             "EM and F1 follow the official SQuAD v1.1/v2.0 rules (`rag/metrics.py`, checked against the "
+             "reference prediction files: 40.14/50.98 and 86.21/92.20 on the full v1.1 dev set). "
+             "Retrieval recall@k: share of questions with a reference answer in the top k chunks (DrQA's "
+             "`has_answer`); the gold-passage columns count the question's own paragraph instead.", ""]
+    for name in TITLES:
+        body = results["sections"].get(name)
+        if not body:
+            continue
+        lines += [f"## {TITLES[name]}", ""]
+        if name in TARGETS:
+            lines += [f"Target: {TARGETS[name]}.", ""]
+        try:
+            lines += RENDERERS[name](body)
+        except (KeyError, TypeError, AttributeError):  # kept from a run of an older harness
+            lines += [f"(results in EVAL.json are in an older format: rerun `python -m rag.eval --only {name}`)"]
+            continue
+        limit = f", limited to {body['limit']} questions" if body.get("limit") else ""
+        lines += ["", f"_Command: `{body['command']}` — {body['date']} — {body['machine']} — "
+                      f"{body['seconds']} s{limit}._", ""]
+    return "\n".join(lines)

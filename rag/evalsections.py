@@ -1,0 +1,156 @@
+"""One function per EVAL.md section; `run_section(name, context)` dispatches."""
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from . import evalrun
+from .evalsets import Passages, Question, news_corpus, seed_dev, squad_dev_corpus, squad_questions
+from .metrics import has_answer, retrieval_summary
+from .pipeline import Assistant, Settings
+from .retrieve import Retriever
+
+
+@dataclass
+class EvalContext:
+    """What the sections share: arguments, the caching embedder and corpora already indexed."""
+
+    args: argparse.Namespace
+    settings: Settings = field(default_factory=Settings)
+    _embedder: object = None
+    _corpora: dict = field(default_factory=dict)
+
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            from .embed import MiniLMEmbedder
+            from .embedcache import CachingEmbedder
+
+            self._embedder = CachingEmbedder(MiniLMEmbedder(), self.args.cache / "embeddings")
+        return self._embedder
+
+    def vectors(self, questions: list[Question]) -> np.ndarray:
+        return self.embedder.encode([q.question for q in questions])
+
+    def corpus(self, name: str, passages: Passages) -> evalrun.EvalCorpus:
+        if name not in self._corpora:
+            self._corpora[name] = evalrun.open_corpus(
+                name, passages, self.embedder, self.args.cache, self.settings,
+                progress=not self.args.no_progress)
+        return self._corpora[name]
+
+    def limit(self, questions: list[Question]) -> list[Question]:
+        return questions[: self.args.limit] if self.args.limit else questions
+
+
+def seed(ctx: EvalContext) -> dict:
+    """Seed dev set end to end: answers per retrieval mode, retrieval of the answer string."""
+    questions = ctx.limit(seed_dev(ctx.args.seed_dev))
+    assistant = Assistant.load(Settings(seeds_dir=ctx.args.seeds, index_dir=ctx.args.index),
+                               embedder=ctx.embedder, progress=not ctx.args.no_progress)
+    answerable = [q for q in questions if q.answers]
+    out = {"questions": len(questions), "retrieval": {}, "answers": {}}
+    for mode in evalrun.MODES:
+        answers = evalrun.ask_all(assistant, questions, mode)
+        out["answers"][mode] = evalrun.seed_summary(questions, answers)
+        retriever = Retriever(assistant.index, replace(assistant.settings.retrieval, mode=mode))
+        rows = [[has_answer(h.chunk.text, q.answers) for h in retriever.retrieve(q.question, v, 20)]
+                for q, v in zip(answerable, ctx.vectors(answerable))]
+        out["retrieval"][mode] = retrieval_summary(rows, evalrun.KS)
+    out["default_mode"] = assistant.settings.retrieval.mode
+    out["examples"] = _examples(questions, evalrun.ask_all(assistant, questions))
+    return out
+
+
+def _examples(questions: list[Question], answers: list[dict], count: int = 60) -> list[dict]:
+    """Per-question lines for the report: question, gold, answer, first outlet, confidence."""
+    rows = []
+    for q, a in list(zip(questions, answers))[:count]:
+        first = (a.get("citations") or [{}])[0]
+        rows.append({"id": q.id, "kind": q.kind, "question": q.question, "gold": list(q.answers),
+                     "answer": a.get("answer"), "outlet": first.get("outlet"),
+                     "confidence": a.get("confidence"), "conflicts": [c["answer"] for c in a.get("conflicts", [])]})
+    return rows
+
+
+def _squad_dev(ctx: EvalContext):
+    passages, where = squad_dev_corpus(ctx.args.squad_dev)
+    return ctx.corpus("squad-dev", passages), where
+
+
+def squad_reader(ctx: EvalContext) -> dict:
+    """SQuAD v1.1 dev with the gold paragraph given, one row per extractor."""
+    corpus, where = _squad_dev(ctx)
+    if ctx.args.reader_set == "full":
+        questions = _all_dev_questions(ctx.args.squad_dev, where)
+    else:
+        questions = squad_questions(ctx.args.squad_sample, where)
+    questions = ctx.limit(questions)
+    out = {"questions": len(questions), "set": ctx.args.reader_set, "extractors": {}}
+    out["extractors"]["pipeline"] = evalrun.squad_v1_summary(
+        questions, evalrun.read_given(corpus, questions, ctx.vectors(questions)))
+    spans = evalrun.span_scorer_given(corpus, questions)
+    if spans is not None:
+        out["extractors"]["span-scorer"] = evalrun.squad_v1_summary(questions, spans)
+    return out
+
+
+def _all_dev_questions(path: Path, where: dict) -> list[Question]:
+    import json
+
+    data = json.loads(Path(path).read_text(encoding="utf-8"))["data"]
+    return [Question(qa["id"], qa["question"], tuple(a["text"] for a in qa["answers"]), where[(art["title"], n)],
+                     paragraph["context"])
+            for art in data for n, paragraph in enumerate(art["paragraphs"]) for qa in paragraph["qas"]]
+
+
+def squad_open(ctx: EvalContext) -> dict:
+    """All dev paragraphs indexed; the 500-question sample retrieved and answered from the index."""
+    corpus, where = _squad_dev(ctx)
+    questions = ctx.limit(squad_questions(ctx.args.squad_sample, where))
+    out = {"questions": len(questions), "passages": len(corpus.passages),
+           "chunks": len(corpus.index.chunks), "answers": {}}
+    out["retrieval"] = evalrun.retrieval_runs(corpus, questions, ctx.vectors(questions), ctx.settings.retrieval)
+    for mode in evalrun.MODES:
+        out["answers"][mode] = evalrun.squad_v1_summary(questions, evalrun.ask_all(corpus, questions, mode))
+    return out
+
+
+def squad_v2(ctx: EvalContext) -> dict:
+    """SQuAD v2.0 sample, gold paragraph given: does the extractor abstain on the unanswerable?"""
+    questions = ctx.limit(squad_questions(ctx.args.squad_v2))
+    passages = Passages()
+    linked = []
+    for q in questions:
+        gold = passages.add(q.context, "", "Wikipedia")
+        linked.append(Question(q.id, q.question, q.answers, gold, q.context))
+    corpus = ctx.corpus(f"squad-v2-{len(passages)}", passages)
+    answers = evalrun.read_given(corpus, linked, ctx.vectors(linked))
+    return {"questions": len(linked), "unanswerable": sum(not q.answers for q in linked),
+            "extractors": {"pipeline": evalrun.squad_v2_summary(linked, answers)}}
+
+
+def news(ctx: EvalContext) -> dict:
+    """RealTime QA evidence in open mode: retrieval per mode, and answers."""
+    passages, questions = news_corpus(ctx.args.news)
+    questions = ctx.limit(questions)
+    corpus = ctx.corpus("news", passages)
+    out = {"questions": len(questions), "passages": len(passages), "chunks": len(corpus.index.chunks),
+           "answers": {}}
+    out["retrieval"] = evalrun.retrieval_runs(corpus, questions, ctx.vectors(questions), ctx.settings.retrieval)
+    for mode in evalrun.MODES:
+        out["answers"][mode] = evalrun.squad_v1_summary(questions, evalrun.ask_all(corpus, questions, mode))
+    return out
+
+
+RUNNERS = {"seed": seed, "squad-reader": squad_reader, "squad-open": squad_open, "squad-v2": squad_v2, "news": news}
+
+
+def run_section(name: str, ctx: EvalContext) -> dict:
+    """Run one section by name."""
+    if name not in RUNNERS:
+        raise ValueError(f"unknown section {name!r}; choose from {', '.join(RUNNERS)}")
+    return RUNNERS[name](ctx)

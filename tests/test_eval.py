@@ -1,0 +1,118 @@
+"""The evaluation harness: answer scoring on hand-made answers, the report, a tiny real run."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rag.evalreport import render
+from rag.evalscore import citation_correct, score_answers
+from rag.evalsets import Passages, Question
+from rag.metrics import best_score, exact_match, f1_score
+from seedpaths import DEV_SET, SEEDS
+
+
+def _answer(text, quote="", outlet="", confidence=0.9, via=""):
+    citations = [{"outlet": outlet, "via": via, "quote": quote}] if quote else []
+    return {"answer": text, "sentence": quote or None, "confidence": confidence, "citations": citations}
+
+
+QUESTIONS = [
+    Question("a", "Who chairs the CSTO?", ("Nikol Pashinyan",), outlets=("CNN", "Daily Mail")),
+    Question("b", "How many officers died?", ("13",), outlets=("RT",)),
+    Question("c", "Who won?", ("Tokayev",), outlets=("TASS",)),
+    Question("d", "Capital of France?", ()),
+    Question("e", "Weather on Mars?", ()),
+]
+ANSWERS = [
+    _answer("Nikol Pashinyan", "chairman, Nikol Pashinyan, said", "CNN", 0.9),
+    _answer("13 officers", "13 officers were killed", "Daily Mail", 0.7),  # wrong outlet
+    _answer(None, "nearest passage", "TASS", 0.1),  # abstained on an answerable question
+    _answer(None, "nearest passage", "RT", 0.2),  # declined: right
+    _answer("Paris", "Paris is ...", "AFP", 0.3),  # answered an unanswerable question
+]
+
+
+def test_score_answers_counts_every_metric_exactly():
+    s = score_answers(QUESTIONS, ANSWERS)
+    assert (s["questions"], s["answerable"], s["unanswerable"]) == (5, 3, 2)
+    assert s["exact_match"] == round(100 / 3, 2)
+    # F1: 1.0, "13 officers" vs "13" = 2/3, abstention 0
+    assert s["f1"] == round(100 * (1 + 2 / 3) / 3, 2)
+    assert s["citation_accuracy"] == round(100 / 3, 2)
+    assert s["false_abstention"] == round(100 / 3, 2)
+    assert s["abstention_accuracy"] == 50.0
+    assert s["sentence_has_answer"] == round(200 / 3, 2)
+    # Calibration covers the three answered questions: 0.9 right, 0.7 right (F1 2/3), 0.3 wrong.
+    buckets = {r["bucket"]: (r["count"], r["accuracy"]) for r in s["calibration"]}
+    assert buckets == {"0.0-0.2": (0, None), "0.2-0.4": (1, 0.0), "0.4-0.6": (0, None),
+                       "0.6-0.8": (1, 100.0), "0.8-1.0": (1, 100.0)}
+    assert s["ece"] == pytest.approx(round((0.3 + 0.3 + 0.1) / 3, 4))
+
+
+def test_citation_needs_the_answer_in_the_quote_and_a_right_outlet():
+    q = QUESTIONS[0]
+    assert citation_correct(_answer("x", "Nikol Pashinyan spoke", "daily mail"), q)  # case and spaces folded
+    assert citation_correct(_answer("x", "Nikol Pashinyan spoke", "AFP", via="Daily Mail"), q)
+    assert not citation_correct(_answer("x", "Nikol Pashinyan spoke", "TASS"), q)
+    assert not citation_correct(_answer("x", "The chairman spoke", "CNN"), q)
+    assert not citation_correct(_answer("x"), q)  # no citation at all
+    assert citation_correct(_answer("x", "Nikol Pashinyan", "Anyone"), Question("z", "?", ("Pashinyan",)))
+
+
+def test_passages_are_deduplicated_by_text():
+    p = Passages()
+    assert p.add("one", "T", "CNN") == 0
+    assert p.add("two") == 1
+    assert p.add("one", "other title") == 0
+    assert (p.texts, p.titles, p.outlets) == (["one", "two"], ["T", ""], ["CNN", ""])
+
+
+def test_report_renders_each_section_with_its_command():
+    results = {"sections": {"squad-reader": {
+        "command": "python -m rag.eval --only squad-reader", "date": "2026-11-25 02:00 UTC", "machine": "m",
+        "limit": None, "seconds": 1.5, "questions": 2, "set": "sample",
+        "extractors": {"pipeline": {"exact_match": 50.0, "f1": 75.0, "questions": 2, "abstained": 0.0}}}}}
+    text = render(results)
+    assert "## SQuAD v1.1 dev, reader mode (gold paragraph given)" in text
+    assert "| pipeline | 2 | 50.0 | 75.0 | 0.0 |" in text
+    assert "_Command: `python -m rag.eval --only squad-reader` — 2026-11-25 02:00 UTC — m — 1.5 s._" in text
+    assert "## Seed dev set" not in text  # sections never run are not shown
+
+
+def test_tiny_seed_run_writes_consistent_report(tmp_path, seed_index_dir):
+    from rag.eval import main
+
+    out, results = tmp_path / "EVAL.md", tmp_path / "EVAL.json"
+    # A section from an earlier run must survive a run of another section.
+    results.write_text(json.dumps({"sections": {"news": {"kept": True}}}))
+    code = main(["--only", "seed", "--limit", "4", "--seeds", str(SEEDS), "--index", str(seed_index_dir),
+                 "--seed-dev", str(DEV_SET), "--cache", str(tmp_path / "cache"), "--out", str(out),
+                 "--json", str(results), "--no-progress"])
+    assert code == 0
+    data = json.loads(results.read_text())
+    assert data["sections"]["news"] == {"kept": True}
+    seed = data["sections"]["seed"]
+    assert seed["questions"] == 4 and seed["limit"] == 4
+    assert set(seed["answers"]) == {"bm25", "dense", "hybrid"}
+    # The reported EM is exactly what the listed answers score against their gold answers.
+    rows = seed["examples"]
+    assert [r["id"] for r in rows] == [json.loads(line)["id"] for line in DEV_SET.read_text().splitlines()[:4]]
+    answerable = [r for r in rows if r["gold"]]
+    em = 100 * sum(best_score(exact_match, r["answer"] or "", r["gold"]) for r in answerable) / len(answerable)
+    f1 = 100 * sum(best_score(f1_score, r["answer"] or "", r["gold"]) for r in answerable) / len(answerable)
+    default = seed["answers"][seed["default_mode"]]["overall"]
+    assert (default["exact_match"], default["f1"]) == (round(em, 2), round(f1, 2))
+    text = out.read_text()
+    assert text.startswith("# Evaluation\n")
+    assert "## Seed dev set (end to end)" in text
+    assert "python -m rag.eval --only seed --limit 4" in text
+
+
+def test_unknown_section_is_a_usage_error(capsys):
+    from rag.eval import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--only", "seed,bogus"])
+    assert exc.value.code == 2
+    assert "unknown section 'bogus'" in capsys.readouterr().err

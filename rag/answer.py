@@ -16,10 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
+from . import spans
 from .question import QuestionType, classify
 from .records import Answer, Article, Citation, Conflict, Hit
 from .store import CorpusIndex
-from .text import normalize, sentence_spans, words
+from .text import sentence_spans, words
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 # Words that carry no content in a question.
@@ -27,9 +28,7 @@ _QUESTION_STOP = frozenset(
     "who whom whose what which when where why how many much is are was were be been being do does did "
     "the a an of in on at to for from by with about as and or that this these those it its their there "
     "has have had according report reported reports say said says tell told".split())
-_NUMBER_WORDS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen twenty".split())}
+
 
 
 @dataclass(frozen=True)
@@ -247,21 +246,21 @@ class Reader:
             prior = _label_prior(qtype, entity.label)
             if prior is None:
                 continue
-            span = _trim(text, start, end)
+            span = spans.trim(text, start, end)
             if span is None:
                 continue
             if entity.label == "NP":
-                named = _name_tail(text, *span)  # "weapons store Korgan": the name is the answer
+                named = spans.name_tail(text, *span)  # "weapons store Korgan": the name is the answer
                 if named != span:
                     span, prior = named, max(prior, 0.4)
-            start, end = _extend_name(text, *span, sentence.end) if entity.label in ("PERSON", "ORG") else span
+            start, end = spans.extend_name(text, *span, sentence.end) if entity.label in ("PERSON", "ORG") else span
             span_words = [w for w in words(text[start:end]) if w not in _QUESTION_STOP]
             if not span_words or all(w in question_words for w in span_words):
                 continue  # the question already names it: not an answer
-            if _acronym(text[start:end]) in question_words:
+            if spans.acronym(text[start:end]) in question_words:
                 continue  # "Collective Security Treaty Organization" when the question says CSTO
             if qtype.plural:
-                start, end = _coordinated(text, start, end, sentence.start, sentence.end)
+                start, end = spans.coordinated(text, start, end, sentence.start, sentence.end)
             overlap = sum(w in question_words for w in span_words) / len(span_words)
             closeness = _closeness(anchors, terms, (start + end) / 2)
             attached = _attached(text, start, end, sentence, terms, self.index.bm25, qtype.numeric)
@@ -303,7 +302,7 @@ class Reader:
             if candidate.sentence.row in spoken:
                 continue
             spoken.add(candidate.sentence.row)
-            value = _value_key(candidate.text)
+            value = spans.value_key(candidate.text)
             if candidate is top:
                 groups[value] = [candidate]
                 continue
@@ -384,48 +383,6 @@ def _attached(text: str, start: int, end: int, sentence: _Sentence, terms: dict[
     return any(stem in terms for stem in bm25.analyze(" ".join(after + before)))
 
 
-_NAME_WORD = re.compile(r" (?:[A-Z][a-z]+|[A-Z]\.)(?=[\s,.;:'’)]|$)")
-_NOT_NAME = frozenset("Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April "
-                      "May June July August September October November December The A An And But".split())
-
-
-def _extend_name(text: str, start: int, end: int, limit: int) -> tuple[int, int]:
-    """A name the tagger cut short ("Sacha" of "Sacha Baron Cohen"), extended over the
-    capitalised words that follow it."""
-    while (match := _NAME_WORD.match(text, end, limit)) and match.group().strip() not in _NOT_NAME:
-        end = match.end()
-    return start, end
-
-
-_TAIL = re.compile(r"(?:^|\s)((?:[A-Z][\w.&'’-]*)(?:\s[A-Z][\w.&'’-]*)*)$")
-
-
-def _name_tail(text: str, start: int, end: int) -> tuple[int, int]:
-    """The proper name closing a phrase whose other words are lower-case descriptors."""
-    phrase = text[start:end]
-    match = _TAIL.search(phrase)
-    if match and match.start(1) > 0 and phrase[: match.start(1)].strip().islower():
-        return start + match.start(1), end
-    return start, end
-
-
-_ITEM = r"[A-Z][\w.&'’-]*(?: [A-Z][\w.&'’-]*)*"
-_LIST = re.compile(rf"{_ITEM}(?:, {_ITEM})*,? and {_ITEM}|{_ITEM}(?:, {_ITEM}){{2,}}")
-
-
-def _coordinated(text: str, start: int, end: int, limit_start: int, limit_end: int) -> tuple[int, int]:
-    """The whole list ("Russia, Belarus, ... and Tajikistan") around one of its items."""
-    for match in _LIST.finditer(text, limit_start, limit_end):
-        if match.start() <= start and end <= match.end():
-            return match.start(), match.end()
-    return start, end
-
-
-def _acronym(text: str) -> str:
-    """Initials of the capitalised words of a name, lower-cased: "csto" for the CSTO's name."""
-    return "".join(w[0] for w in text.split() if w[:1].isupper()).lower()
-
-
 _NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"})
 _YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
 _UNTYPED_PRIOR = {"NP": 0.0, "PERSON": 0.6, "ORG": 0.6, "GPE": 0.5, "LOC": 0.5, "FAC": 0.6,
@@ -452,35 +409,13 @@ def _label_prior(qtype: QuestionType, label: str) -> float | None:
 
 def _display(group: list[_Candidate]) -> str:
     """How a group's value is shown: its figure in digits when one report wrote it so."""
-    key = _value_key(group[0].text)
+    key = spans.value_key(group[0].text)
     if key.isdigit():
         return key  # "Eight" and "eight" are shown as 8
     for candidate in group:
         if any(ch.isdigit() for ch in candidate.text):
             return candidate.text
     return group[0].text
-
-
-def _value_key(text: str) -> str:
-    """A comparable form of an answer value: numbers as digits, words folded."""
-    tokens = [str(_NUMBER_WORDS.get(w, w)) for w in words(normalize(text))]
-    tokens = [t.replace(",", "") for t in tokens if t not in ("the", "a", "an", "some", "about", "nearly")]
-    return " ".join(tokens)
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """A span without leading articles, possessive endings or surrounding punctuation."""
-    span = text[start:end]
-    lead = re.match(r"(?i)(the|a|an|some|about|nearly|around)\s+", span)
-    if lead and lead.end() < len(span):
-        start += lead.end()
-    while end > start and text[end - 1] in ".,;:!?'\"’”)":
-        end -= 1
-    if text[start:end].endswith(("'s", "’s")):
-        end -= 2
-    while start < end and text[start] in "'\"‘“(":
-        start += 1
-    return (start, end) if end > start else None
 
 
 def _matching_sentence(text: str, start: int, end: int, target: str) -> tuple[int, int]:

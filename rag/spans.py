@@ -1,0 +1,74 @@
+"""Shaping answer spans: trimming, names the tagger cut short, lists, comparable values."""
+from __future__ import annotations
+
+import re
+
+from .text import normalize, words
+
+_NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty".split())}
+
+
+_NAME_WORD = re.compile(r" (?:[A-Z][a-z]+|[A-Z]\.)(?=[\s,.;:'’)]|$)")
+_NOT_NAME = frozenset("Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April "
+                      "May June July August September October November December The A An And But".split())
+
+
+def extend_name(text: str, start: int, end: int, limit: int) -> tuple[int, int]:
+    """A name the tagger cut short ("Sacha" of "Sacha Baron Cohen"), extended over the
+    capitalised words that follow it."""
+    while (match := _NAME_WORD.match(text, end, limit)) and match.group().strip() not in _NOT_NAME:
+        end = match.end()
+    return start, end
+
+
+_TAIL = re.compile(r"(?:^|\s)((?:[A-Z][\w.&'’-]*)(?:\s[A-Z][\w.&'’-]*)*)$")
+
+
+def name_tail(text: str, start: int, end: int) -> tuple[int, int]:
+    """The proper name closing a phrase whose other words are lower-case descriptors."""
+    phrase = text[start:end]
+    match = _TAIL.search(phrase)
+    if match and match.start(1) > 0 and phrase[: match.start(1)].strip().islower():
+        return start + match.start(1), end
+    return start, end
+
+
+_ITEM = r"[A-Z][\w.&'’-]*(?: [A-Z][\w.&'’-]*)*"
+_LIST = re.compile(rf"{_ITEM}(?:, {_ITEM})*,? and {_ITEM}|{_ITEM}(?:, {_ITEM}){{2,}}")
+
+
+def coordinated(text: str, start: int, end: int, limit_start: int, limit_end: int) -> tuple[int, int]:
+    """The whole list ("Russia, Belarus, ... and Tajikistan") around one of its items."""
+    for match in _LIST.finditer(text, limit_start, limit_end):
+        if match.start() <= start and end <= match.end():
+            return match.start(), match.end()
+    return start, end
+
+
+def acronym(text: str) -> str:
+    """Initials of the capitalised words of a name, lower-cased: "csto" for the CSTO's name."""
+    return "".join(w[0] for w in text.split() if w[:1].isupper()).lower()
+
+
+def value_key(text: str) -> str:
+    """A comparable form of an answer value: numbers as digits, words folded."""
+    tokens = [str(_NUMBER_WORDS.get(w, w)) for w in words(normalize(text))]
+    tokens = [t.replace(",", "") for t in tokens if t not in ("the", "a", "an", "some", "about", "nearly")]
+    return " ".join(tokens)
+
+
+def trim(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A span without leading articles, possessive endings or surrounding punctuation."""
+    span = text[start:end]
+    lead = re.match(r"(?i)(the|a|an|some|about|nearly|around)\s+", span)
+    if lead and lead.end() < len(span):
+        start += lead.end()
+    while end > start and text[end - 1] in ".,;:!?'\"’”)":
+        end -= 1
+    if text[start:end].endswith(("'s", "’s")):
+        end -= 2
+    while start < end and text[start] in "'\"‘“(":
+        start += 1
+    return (start, end) if end > start else None

@@ -105,11 +105,11 @@ def _export_fp32(source: Path, target: Path) -> None:
     import torch
     from transformers import AutoModel
 
-    # Eager attention: the SDPA path may drop an all-ones mask while tracing, which would bake
-    # "no padding" into the graph. The example batch is padded for the same reason.
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
+    # Eager attention: the SDPA path may drop an all-ones mask while tracing, which would bake
+    # "no padding" into the graph. The example batch is padded for the same reason.
     model = AutoModel.from_pretrained(str(source), attn_implementation="eager").eval()
 
     class TokenEmbeddings(torch.nn.Module):

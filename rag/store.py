@@ -108,12 +108,13 @@ def staleness(index_dir: Path, seeds_dir: Path, settings: dict) -> str | None:
 
 
 def build_corpus(articles: list[Article], embedder: Embedder, chunking: ChunkSettings,
-                 progress: bool = True) -> CorpusIndex:
-    """Chunk, annotate, embed and index `articles` in memory."""
+                 progress: bool = True, known_entities: dict[str, tuple[Entity, ...]] | None = None) -> CorpusIndex:
+    """Chunk, annotate, embed and index `articles` in memory (`known_entities`: see annotate)."""
     from .annotate import annotate_chunks
     from .tokens import count_tokens
 
-    chunks = annotate_chunks(chunk_articles(articles, chunking, lambda t: count_tokens(t, chunking.encoding)))
+    chunks = chunk_articles(articles, chunking, lambda t: count_tokens(t, chunking.encoding))
+    chunks = annotate_chunks(chunks, known_entities)
     by_id = {a.id: a for a in articles}
     spans = _sentence_table(chunks, by_id)
     texts = [c.text for c in chunks]
@@ -145,7 +146,8 @@ def build(seeds_dir: Path, index_dir: Path, embedder: Embedder, chunking: ChunkS
     # text, and a build that was killed resumes where its last finished batch left off.
     from .embedcache import CachingEmbedder
 
-    corpus = build_corpus(articles, CachingEmbedder(embedder, Path(index_dir) / "cache"), chunking, progress)
+    corpus = build_corpus(articles, CachingEmbedder(embedder, Path(index_dir) / "cache"), chunking, progress,
+                          known_entities=_previous_entities(index_dir))
     corpus.manifest.update(corpus=fingerprint, skipped=problems,
                            build_seconds=round(time.perf_counter() - started, 2))
     return save(corpus, index_dir)
@@ -223,6 +225,18 @@ def _sentences(spans: np.ndarray, vectors: np.ndarray, chunks: list[Chunk]) -> S
         rows = rows_by_article.get(chunk.article_id, [])
         by_chunk[chunk.id] = [r for r in rows if starts[r] >= chunk.start and ends[r] <= chunk.end]
     return Sentences(spans[:, 0], starts, ends, vectors, by_chunk)
+
+
+def _previous_entities(index_dir: Path) -> dict[str, tuple[Entity, ...]]:
+    """Chunk text -> entities of the current build, when the same pipeline made it."""
+    folder = current_folder(index_dir)
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text()) if folder else {}
+        if manifest.get("pipeline_version") != PIPELINE_VERSION:
+            return {}
+        return {c.text: c.entities for c in map(_chunk, _read_jsonl(folder / "chunks.jsonl"))}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}  # an unreadable earlier build only costs re-annotation
 
 
 def _sentence_table(chunks: list[Chunk], articles: dict[str, Article]) -> list[tuple[int, int, int]]:

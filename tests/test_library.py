@@ -147,7 +147,8 @@ def test_a_symlink_out_of_the_library_is_refused(seeds, tmp_path):
     assert secret.exists()
 
 
-def test_only_new_articles_are_embedded_and_a_running_assistant_picks_them_up(seeds, tmp_path, assistant):
+def test_only_new_articles_are_embedded_and_a_running_assistant_picks_them_up(seeds, tmp_path, assistant,
+                                                                             monkeypatch):
     counting = CountingEmbedder(assistant.embedder)
     settings = Settings(seeds_dir=seeds, index_dir=tmp_path / "index")
     running = Assistant.load(settings, embedder=counting, progress=False)
@@ -157,8 +158,15 @@ def test_only_new_articles_are_embedded_and_a_running_assistant_picks_them_up(se
                                         "The tanker Aurora was seized off Crete on Friday.\n")
     library.add([tmp_path / "tanker.md"], seeds)
     counting.texts = 0
+    import rag.annotate
+
+    parsed = []
+    real = rag.annotate.spans_of
+    monkeypatch.setattr(rag.annotate, "spans_of", lambda doc: parsed.append(doc.text) or real(doc))
     Assistant.load(settings, embedder=counting, progress=False)
     assert counting.texts == 3  # the new chunk and its two sentences (headline, body); nothing of the port story
+    assert parsed == ["Tanker seized\n\nThe tanker Aurora was seized off Crete on Friday."]  # spaCy on new text only
+    monkeypatch.undo()
     running.RELOAD_CHECK_SECONDS = 0.0
     answer = running.ask("When was the tanker seized off Crete?")
     assert answer.answer == "Friday" and answer.citations[0].outlet == "AFP"

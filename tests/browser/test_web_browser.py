@@ -46,8 +46,11 @@ def test_chat_answers_with_outlet_sources_history_and_copy(server, page):
     assert copied.splitlines()[0] == "Nikol Pashinyan"
     assert first_source.locator(".rag-headline").inner_text() in copied
 
-    # history: a second question keeps the first exchange above it
-    second = ask_in(page, "What is the capital of France?", turns_before=1)
+    # history: a second question, sent with the Enter key, keeps the first exchange above it
+    page.locator("#rag-question textarea").fill("What is the capital of France?")
+    page.locator("#rag-question textarea").press("Enter")
+    second = page.locator(".rag-turn").nth(1).locator(".rag-card:not(.rag-pending)")
+    second.wait_for(state="visible")
     assert second.get_attribute("data-state") == "abstain"
     assert second.locator(".rag-abstain").inner_text() == "The articles don\u2019t say."
     assert second.locator(".rag-sources summary").text_content() == "Nearest passages (5)"

@@ -66,8 +66,6 @@ def create_app(assistant: AssistantLike, config: WebConfig) -> FastAPI:
     # exposes nothing it does not need.
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     install_api(app, service)
-    # Gradio only serves files it created or was told to; block our folders anyway so a
-    # future setting cannot expose the seeds, the index or the code.
 
     @app.get("/widget", include_in_schema=False)
     def widget_slash(request: Request) -> RedirectResponse:
@@ -75,21 +73,26 @@ def create_app(assistant: AssistantLike, config: WebConfig) -> FastAPI:
         query = request.url.query
         return RedirectResponse("/widget/" + (f"?{query}" if query else ""), status_code=307)
 
+    # Gradio only serves files it created or was told to; block our folders anyway so a
+    # future setting cannot expose the seeds, the index or the code.
     blocked = [str(Path(p).resolve()) for p in (*config.blocked_paths, Path.cwd())]
-    for path, blocks, css in (("/widget", widget_blocks(service), WIDGET_CSS), ("/", chat_blocks(service), CHAT_CSS)):
+    no_docs = {"docs_url": None, "redoc_url": None, "openapi_url": None}
+    # "/widget" first: a mount at "/" would catch its paths.
+    pages = (("/widget", widget_blocks(service), WIDGET_CSS), ("/", chat_blocks(service), CHAT_CSS))
+    for path, blocks, css in pages:
         # One question at a time per page; the service's lock serialises the pages and the API.
         blocks.queue(default_concurrency_limit=1, max_size=QUEUE_MAX)
         gr.mount_gradio_app(app, blocks, path=path, server_name=config.host, server_port=config.port,
                             footer_links=[], run_history=False, ssr_mode=False, mcp_server=False, pwa=False,
-                            show_error=False, blocked_paths=blocked,
-                            app_kwargs={"docs_url": None, "redoc_url": None, "openapi_url": None}, css=css, theme=_theme(gr))
+                            show_error=False, blocked_paths=blocked, app_kwargs=no_docs, css=css,
+                            theme=_theme(gr))
     # Added last so they run first: security headers wrap every response (401s included),
     # CORS answers preflights before the token gate, the gate guards everything below it,
     # and Gradio routes the app does not use are closed.
     app.add_middleware(RouteBlock)
     if config.token:
         app.add_middleware(TokenGate, token=config.token)
-    app.add_middleware(CORSMiddleware, allow_origins=list(config.allowed_origins), allow_methods=["GET", "POST"],
-                       allow_headers=["Authorization", "Content-Type"], max_age=600)
+    app.add_middleware(CORSMiddleware, allow_origins=list(config.allowed_origins),
+                       allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"], max_age=600)
     app.add_middleware(SecurityHeaders, frame_ancestors=list(config.allowed_origins))
     return app

@@ -46,7 +46,7 @@ def api_router(service: AskService) -> APIRouter:
 
     @router.get("/health")
     def health():
-        return {"status": "ok", **service.health_snapshot}
+        return {"status": "ok", **service.health()}
 
     return router
 

@@ -40,8 +40,14 @@ class AskService:
         if self.wait_s <= 0:
             raise ValueError(f"wait_s must be > 0, got {self.wait_s}")
         self._lock = threading.Lock()
-        self.health_snapshot = self.assistant.health()  # the index does not change while serving
-        self.outlets = list(self.assistant.outlets)
+
+    def health(self) -> dict:
+        """The index now in use; read afresh because the assistant reloads a newly built index."""
+        return self.assistant.health()
+
+    @property
+    def outlets(self) -> list[str]:
+        return list(self.assistant.outlets)
 
     def ask(self, question: str, k: int = DEFAULT_K, outlet: str | None = None) -> dict:
         """The answer's contract dict; raises the pipeline's ValueErrors, or Busy."""

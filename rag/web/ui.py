@@ -59,7 +59,7 @@ def chat_blocks(service: AskService) -> gr.Blocks:
     """The newsroom chat: history, sources, outlet filter, examples."""
     with gr.Blocks(title="Newsdesk Q&A") as demo:
         turns = gr.State([])
-        gr.HTML(_header(service.health_snapshot), elem_id="rag-header", js_on_load=None)
+        header = gr.HTML(_header(service.health()), elem_id="rag-header", js_on_load=None)
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=420):
                 conversation = gr.HTML(render_conversation([], empty=WELCOME), elem_id="rag-conversation",
@@ -96,6 +96,15 @@ def chat_blocks(service: AskService) -> gr.Blocks:
                     api_visibility="private", show_progress="hidden").then(
                 answer_last, [outlet, k, turns], [conversation, turns], api_visibility="private",
                 show_progress="minimal")
+        def refresh_index_view(selected: str):
+            # The assistant picks up a newly built index by itself; each page load shows its counts
+            # and outlets rather than those of the moment the server started.
+            choices = [ALL_OUTLETS, *service.outlets]
+            return _header(service.health()), gr.Dropdown(choices=choices,
+                                                          value=selected if selected in choices else ALL_OUTLETS)
+
+        demo.load(refresh_index_view, [outlet], [header, outlet], queue=False, api_visibility="private",
+                  show_progress="hidden")
         clear.click(lambda: (render_conversation([], empty=WELCOME), []), None, [conversation, turns],
                     api_visibility="private", queue=False)
     return demo

@@ -1,8 +1,8 @@
 """One gate in front of the shared `Assistant`, used by both the chat UI and the JSON API.
 
-Questions are answered one at a time. torch already spreads a single query's encoding over
-every core, so running two at once buys no throughput on a small CPU, and the reader (spaCy)
-and BM25 make no promise of thread safety. A waiting request gives up after `wait_s` with
+Questions are answered one at a time. The embedding runtime (onnxruntime or torch) already
+spreads a single query's encoding over every core, so running two at once buys no throughput
+on a small CPU, and the reader and BM25 make no promise of thread safety. A waiting request gives up after `wait_s` with
 `Busy`, so a crowd of users sees a clear "try again" instead of a hung page.
 """
 from __future__ import annotations

@@ -26,7 +26,7 @@ class AnnSettings:
     kind: str = "auto"
     exact_limit: int = 50_000  # "auto" builds an exact index below this many vectors
     nlist: int | None = None  # IVF lists; None: a power of two near sqrt(n)
-    nprobe: int | None = None  # IVF lists searched per query; None: nlist / 32, at least 8
+    nprobe: int | None = None  # IVF lists searched per query; None: nlist / 64, at least 8
     train_per_list: int = 40  # k-means training sample: this many vectors per list
     hnsw_m: int = 32
     ef_search: int = 128
@@ -64,7 +64,7 @@ def probe_count(nlist: int, settings: AnnSettings) -> int:
     """IVF lists searched per query."""
     if settings.nprobe is not None:
         return min(settings.nprobe, nlist)
-    return min(nlist, max(8, nlist // 32))
+    return min(nlist, max(8, nlist // 64))
 
 
 def describe(kind: str, n: int, settings: AnnSettings) -> str:

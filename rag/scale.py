@@ -67,6 +67,7 @@ class Measurement:
     p50_ms: float
     p95_ms: float
     recall10: float
+    p50_cpu_ms: float = float("nan")  # CPU time: what an unshared core would take
 
 
 def index_bytes(index) -> int:
@@ -76,22 +77,24 @@ def index_bytes(index) -> int:
     return int(faiss.serialize_index(index).nbytes)
 
 
-def time_queries(index, queries: np.ndarray, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
-    """Ids found and per-query latency in ms, one query at a time on one thread."""
+def time_queries(index, queries: np.ndarray, k: int = 10) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ids found, and per-query wall and CPU milliseconds, one query at a time on one thread."""
     import faiss
 
     before = faiss.omp_get_max_threads()
     faiss.omp_set_num_threads(1)
     try:
         index.search(queries[:1], k)  # first call pays one-off allocations
-        found, latency = np.empty((len(queries), k), dtype=np.int64), np.empty(len(queries))
+        found = np.empty((len(queries), k), dtype=np.int64)
+        latency, cpu = np.empty(len(queries)), np.empty(len(queries))
         for row, query in enumerate(queries):
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             found[row] = index.search(query[None, :], k)[1][0]
             latency[row] = (time.perf_counter() - started) * 1000
+            cpu[row] = (time.process_time() - started_cpu) * 1000
     finally:
         faiss.omp_set_num_threads(before)
-    return found, latency
+    return found, latency, cpu
 
 
 def measure(corpus: np.ndarray, queries: np.ndarray, exact: np.ndarray, kind: str,
@@ -109,10 +112,10 @@ def measure(corpus: np.ndarray, queries: np.ndarray, exact: np.ndarray, kind: st
         if nprobe is not None:
             ivf.nprobe = min(nprobe, ivf.nlist)
         described = describe(kind, len(corpus), AnnSettings(**{**settings.__dict__, "nprobe": nprobe or settings.nprobe}))
-        found, latency = time_queries(index, queries)
+        found, latency, cpu = time_queries(index, queries)
         out.append(Measurement(len(corpus), kind, described, build_s, size,
                                float(np.percentile(latency, 50)), float(np.percentile(latency, 95)),
-                               recall_at_k(found, exact)))
+                               recall_at_k(found, exact), float(np.percentile(cpu, 50))))
     return out
 
 
@@ -137,7 +140,8 @@ def sweep(base: np.ndarray, sizes: list[int], queries: int, kinds: list[str], hn
                 continue
             for m in measure(corpus, query_vectors, exact, kind, AnnSettings(), nprobes):
                 results.append(m)
-                log(f"scale {size:,}: {m.index} build {m.build_s:.1f} s, p50 {m.p50_ms:.2f} ms, "
+                log(f"scale {size:,}: {m.index} build {m.build_s:.1f} s, p50 {m.p50_ms:.2f} ms "
+                    f"(CPU {m.p50_cpu_ms:.2f} ms), "
                     f"recall@10 {m.recall10:.3f}, {m.bytes / 2**20:.0f} MiB")
         del corpus
     return results, shapes

@@ -40,10 +40,10 @@ def test_kind_switches_at_the_exact_limit():
 def test_list_and_probe_counts_follow_corpus_size():
     settings = AnnSettings()
     assert [list_count(n, settings) for n in (2000, 100_000, 1_000_000, 100_000_000)] == [32, 256, 1024, 4096]
-    assert [probe_count(nlist, settings) for nlist in (32, 256, 1024, 4096)] == [8, 8, 32, 128]
+    assert [probe_count(nlist, settings) for nlist in (4, 32, 256, 1024, 4096)] == [4, 8, 8, 16, 64]
     assert list_count(10**6, AnnSettings(nlist=64)) == 64
     assert probe_count(16, AnnSettings(nprobe=40)) == 16
-    assert describe("ivf-sq8", 1_000_000, settings) == "IVF1024,SQ8(nprobe=32)"
+    assert describe("ivf-sq8", 1_000_000, settings) == "IVF1024,SQ8(nprobe=16)"
     assert describe("flat", 10, settings) == "Flat"
 
 

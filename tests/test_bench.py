@@ -65,7 +65,7 @@ def test_numbers_are_consistent(run):
     assert seed["cli"]["stdout"].startswith("Answer: Nikol Pashinyan")
     flat = [m for m in raw["scale"] if m["index"] == "Flat"]
     assert [(m["size"], m["recall10"]) for m in flat] == [(600, 1.0)]
-    for stage in ("embed", "search", "answer", "total"):
+    for stage in ("embed", "search", "answer", "total", "total_cpu"):
         p50, p95 = seed["ours_ms"][stage]
         assert 0 < p50 <= p95
 
@@ -79,11 +79,11 @@ def test_write_section_creates_or_appends(tmp_path):
 
 
 def test_growth_compares_smallest_and_largest_size():
-    rows = [Measurement(1000, "ivf-sq8", "IVF32,SQ8(nprobe=8)", 1.0, 100, 0.5, 1.0, 0.99),
-            Measurement(10000, "ivf-sq8", "IVF128,SQ8(nprobe=8)", 4.0, 1000, 1.0, 2.0, 0.98)]
+    rows = [Measurement(1000, "ivf-sq8", "IVF32,SQ8(nprobe=8)", 1.0, 100, 0.5, 1.0, 0.99, 0.4),
+            Measurement(10000, "ivf-sq8", "IVF128,SQ8(nprobe=8)", 4.0, 1000, 1.0, 2.0, 0.98, 1.2)]
     assert bench._growth(rows) == [
         "Growth from 1,000 to 10,000 passages (10x):", "",
-        "- IVF,SQ8: p50 2.0x, build 4.0x, memory 10.0x, recall@10 0.990 -> 0.980"]
+        "- IVF,SQ8: p50 2.0x (CPU 3.0x), build 4.0x, memory 10.0x, recall@10 0.990 -> 0.980"]
 
 
 def test_synthetic_corpus_is_unit_length_and_reproducible():

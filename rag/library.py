@@ -38,8 +38,14 @@ def text_key(text: str) -> str:
     return content_hash(normalize(text))
 
 
-def add(paths: list[Path], seeds_dir: Path) -> list[Report]:
-    """Copy or convert each input into the library; one report per input (or per bad line)."""
+def add(paths: list[Path], seeds_dir: Path, progress: bool = False) -> list[Report]:
+    """Copy or convert each input into the library; one report per input (or per bad line).
+
+    `progress` shows a bar on stderr when there are many files."""
+    import sys
+
+    from tqdm import tqdm
+
     seeds_dir = Path(seeds_dir)
     if not seeds_dir.is_dir():
         raise IngestError(f"library folder not found: {seeds_dir}")
@@ -47,7 +53,8 @@ def add(paths: list[Path], seeds_dir: Path) -> list[Report]:
     existing, _ = load_seeds(seeds_dir, metadata)
     known = {_body_key(a): a for a in existing}
     reports: list[Report] = []
-    for path in _expand(paths):
+    files = _expand(paths)
+    for path in tqdm(files, desc="adding", unit="file", file=sys.stderr, disable=not progress or len(files) < 50):
         try:
             reports.extend(_add_one(path, seeds_dir, metadata, known))
         except (IngestError, OSError) as exc:

@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     status = 0
     try:
         if args.paths:
-            reports = library.add(args.paths, args.seeds)
+            reports = library.add(args.paths, args.seeds, progress=True)
             for report in reports:
                 print(report.message, file=sys.stdout if report.ok else sys.stderr)
             status = 0 if all(r.ok for r in reports) else EXIT_REFUSED

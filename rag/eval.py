@@ -34,7 +34,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help=f"comma-separated sections to run (default all: {','.join(SECTIONS)})")
     p.add_argument("--limit", type=int, default=None, help="at most N questions per section (quick runs)")
     p.add_argument("--external", type=Path, default=EXTERNAL, help="folder of the public sets")
-    p.add_argument("--seed-dev", type=Path, default=REPO / "tests" / "data" / "seed_dev.jsonl")
+    p.add_argument("--seed-dev", type=Path, nargs="+",
+                   default=[REPO / "tests" / "data" / "seed_dev.jsonl", REPO / "tests" / "data" / "seed_dev_extra.jsonl"],
+                   help="seed dev set files (JSON lines), read in order")
     p.add_argument("--seeds", type=Path, default=REPO / "seeds")
     p.add_argument("--index", type=Path, default=REPO / "index", help="index folder of the seeds")
     p.add_argument("--squad-dev", type=Path, help="SQuAD v1.1 dev (nested); default in --external")

@@ -29,7 +29,17 @@ from .retrieve import RetrievalSettings, Retriever
 from .text import content_hash
 
 KS = (1, 5, 20)
-MODES = ("bm25", "dense", "hybrid")
+# Retrieval variants compared side by side; "hybrid" is the shipped default.
+MODES = ("bm25", "dense", "hybrid-rrf", "hybrid")
+
+
+def variant(base: RetrievalSettings, mode: str) -> RetrievalSettings:
+    """Settings of one retrieval variant: a single retriever, plain RRF, or the default fusion."""
+    if mode == "hybrid-rrf":
+        return replace(base, mode="hybrid", fusion="rrf", dense_weight=1.0, bm25_weight=1.0)
+    if mode not in ("bm25", "dense", "hybrid"):
+        raise ValueError(f"unknown retrieval variant {mode!r}; choose from {', '.join(MODES)}")
+    return replace(base, mode=mode)
 ANSWER_K = 5  # passages read per question, as `Assistant.ask` does by default
 
 Log = Callable[[str], None]
@@ -102,7 +112,7 @@ def retrieval_runs(corpus: EvalCorpus, questions: Sequence[Question], vectors: n
     """recall@1/5/20 and MRR per retrieval mode, by gold passage and by has_answer."""
     out = {}
     for mode in modes:
-        retriever = Retriever(corpus.index, replace(base, mode=mode))
+        retriever = Retriever(corpus.index, variant(base, mode))
         gold_rows, answer_rows = [], []
         started = time.perf_counter()
         for q, vector in zip(questions, vectors):
@@ -121,8 +131,8 @@ def ask_all(corpus_or_assistant, questions: Sequence[Question], mode: str | None
             k: int = ANSWER_K) -> list[dict]:
     """Answers (JSON contract) of the assistant, its retrieval switched to `mode` when given."""
     assistant = getattr(corpus_or_assistant, "assistant", corpus_or_assistant)
-    if mode is not None and mode != assistant.settings.retrieval.mode:
-        settings = replace(assistant.settings, retrieval=replace(assistant.settings.retrieval, mode=mode))
+    if mode is not None and mode != "hybrid":
+        settings = replace(assistant.settings, retrieval=variant(assistant.settings.retrieval, mode))
         assistant = Assistant(assistant.index, assistant.embedder, settings)
     return [assistant.ask(q.question, k=k).to_dict() for q in questions]
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +48,7 @@ class EvalContext:
 
 def seed(ctx: EvalContext) -> dict:
     """Seed dev set end to end: answers per retrieval mode, retrieval of the answer string."""
-    questions = ctx.limit(seed_dev(ctx.args.seed_dev))
+    questions = ctx.limit([q for path in ctx.args.seed_dev for q in seed_dev(path)])
     assistant = Assistant.load(Settings(seeds_dir=ctx.args.seeds, index_dir=ctx.args.index),
                                embedder=ctx.embedder, progress=not ctx.args.no_progress)
     answerable = [q for q in questions if q.answers]
@@ -56,11 +56,11 @@ def seed(ctx: EvalContext) -> dict:
     for mode in evalrun.MODES:
         answers = evalrun.ask_all(assistant, questions, mode)
         out["answers"][mode] = evalrun.seed_summary(questions, answers)
-        retriever = Retriever(assistant.index, replace(assistant.settings.retrieval, mode=mode))
+        retriever = Retriever(assistant.index, evalrun.variant(assistant.settings.retrieval, mode))
         rows = [[has_answer(h.chunk.text, q.answers) for h in retriever.retrieve(q.question, v, 20)]
                 for q, v in zip(answerable, ctx.vectors(answerable))]
         out["retrieval"][mode] = retrieval_summary(rows, evalrun.KS)
-    out["default_mode"] = assistant.settings.retrieval.mode
+    out["default_mode"] = "hybrid"
     out["examples"] = _examples(questions, evalrun.ask_all(assistant, questions))
     return out
 

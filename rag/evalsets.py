@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 import random
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,6 +94,18 @@ def news_corpus(path: Path, limit: int | None = None) -> tuple[Passages, list[Qu
         gold = passages.add(row["context"], "", row.get("source", ""), row.get("date", "").replace("/", "-"))
         questions.append(Question(row["id"], row["question"], tuple(row["answers"]), gold, row["context"]))
     return passages, questions[:limit]
+
+
+def news_split(questions: list[Question]) -> tuple[list[Question], list[Question]]:
+    """(tuning half, held-out half) of the news questions, whole weekly quizzes kept together.
+
+    Retrieval weights may be fitted on the tuning half only; EVAL.md reports the held-out half.
+    """
+    tune, held_out = [], []
+    for q in questions:
+        quiz = q.id.rsplit("_", 1)[0]  # "rtqa-20200103_8" -> the quiz of 2020-01-03
+        (tune if zlib.crc32(quiz.encode()) % 2 == 0 else held_out).append(q)
+    return tune, held_out
 
 
 def squad_train_sample(path: Path, articles: int = 40, questions: int = 1000,

@@ -1,14 +1,22 @@
-"""Retrieval: dense (FAISS) and BM25 rankings fused by weighted reciprocal rank fusion."""
+"""Retrieval: dense (FAISS) and BM25 candidates fused by a weighted sum of normalised scores.
+
+Hybrid mode scores the union of both candidate lists with `rerank.fuse` (relative BM25, chunk
+cosine, best sentence cosine; weights fitted on SQuAD train, see rag/rerank.py). Weighted
+reciprocal rank fusion stays available (`fusion="rrf"`) for comparison in EVAL.md.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from .index import top_k
 from .records import Hit
+from .rerank import FusionWeights, fuse, sentence_max
 from .store import CorpusIndex
 
 MODES = ("hybrid", "dense", "bm25")
+FUSIONS = ("score", "rrf")
 
 
 @dataclass(frozen=True)
@@ -16,7 +24,9 @@ class RetrievalSettings:
     """How the two rankings are combined; weights are chosen on dev data (see EVAL.md)."""
 
     mode: str = "hybrid"
-    dense_weight: float = 1.0
+    fusion: str = "score"  # how hybrid mode combines: normalised score sum, or reciprocal ranks
+    weights: FusionWeights = field(default_factory=FusionWeights)  # score fusion
+    dense_weight: float = 1.0  # reciprocal rank fusion
     bm25_weight: float = 1.0
     rrf_k: int = 60  # damping of reciprocal rank fusion: 1 / (rrf_k + rank)
     depth: int = 50  # candidates taken from each ranking before fusion
@@ -24,6 +34,8 @@ class RetrievalSettings:
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
+        if self.fusion not in FUSIONS:
+            raise ValueError(f"fusion must be one of {FUSIONS}, got {self.fusion!r}")
         if self.depth <= 0:
             raise ValueError(f"depth must be > 0, got {self.depth}")
 
@@ -84,6 +96,8 @@ class Retriever:
         name = self.resolve_outlet(outlet)
         allowed = self._by_outlet[name] if name else None
         s = self.settings
+        if s.mode == "hybrid" and s.fusion == "score":
+            return self._score_fusion(question, query_vector, k, allowed)
         rankings, weights = [], []
         if s.mode in ("hybrid", "dense"):
             if query_vector is None:
@@ -96,3 +110,32 @@ class Retriever:
         fused = reciprocal_rank_fusion(rankings, weights, s.rrf_k)
         best = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
         return [Hit(self.index.chunks[i], score, rank) for rank, (i, score) in enumerate(best, start=1)]
+
+    def _score_fusion(self, question: str, query_vector: np.ndarray | None, k: int,
+                      allowed: np.ndarray | None) -> list[Hit]:
+        """Top-`k` of the dense and BM25 candidates by `rerank.fuse` of their normalised scores."""
+        if query_vector is None:
+            raise ValueError("mode 'hybrid' needs a query vector")
+        depth = max(k, self.settings.depth)
+        dense_ids, dense_scores = self.index.dense.search(query_vector, depth, allowed)
+        bm25_all = self.index.bm25.scores(question)
+        if allowed is not None:
+            mask = np.zeros(len(bm25_all), dtype=bool)
+            mask[allowed] = True
+            bm25_all = np.where(mask, bm25_all, 0.0)
+        bm25_ids, _ = top_k(bm25_all, depth, positive_only=True)
+        candidates = np.union1d(dense_ids, bm25_ids).astype(np.int64)
+        if not len(candidates):
+            return []
+        cosine = dict(zip(dense_ids.tolist(), dense_scores.tolist()))
+        missing = np.array([i for i in candidates.tolist() if i not in cosine], dtype=np.int64)
+        if len(missing):  # BM25-only candidates: their cosines, by a search restricted to them
+            ids, scores = self.index.dense.search(query_vector, len(missing), missing)
+            cosine.update(zip(ids.tolist(), scores.tolist()))
+        dense = np.array([cosine[i] for i in candidates.tolist()], dtype=np.float32)
+        sentences = self.index.sentences
+        best_sentence = sentence_max(sentences.by_chunk, sentences.vectors, query_vector, candidates, dense)
+        fused = fuse(bm25_all[candidates], dense, best_sentence, self.settings.weights)
+        order = np.lexsort((candidates, -fused))[:k]  # ties go to the lower chunk id
+        return [Hit(self.index.chunks[int(candidates[i])], float(fused[i]), rank)
+                for rank, i in enumerate(order.tolist(), start=1)]

@@ -429,9 +429,13 @@ def report(seed: dict, scale: list, shapes: dict, info: dict, command: str, seco
     for name, value in rate.items():
         lines.append(f"| {name} | {value:.1f} | {long[name]:.1f} | {per_cpu[name]:.1f} | "
                      f"{_ratio(per_cpu[name], base) if base else 'n/a'} |")
+    best = max(per_cpu, key=per_cpu.get)
     lines += ["", "Per CPU-second on one thread is what a core does when it is not shared; the all-core "
               f"columns are what this run got, at a load average of {info['load'][0] if info['load'] else '?'} "
-              f"on {info['cores']} cores (torch's OpenMP threads suffer most from sharing)."]
+              f"on {info['cores']} cores (torch's OpenMP threads suffer most from sharing). "
+              f"Extrapolated to {info['cores']} unshared cores, {best} would embed about "
+              f"{per_cpu[best] * (info['cores'] or 1):.0f} 200-piece chunks/s (one-thread rate x cores; "
+              "not measured here)."]
     builds = ", ".join(f"{name} {s:.1f} s" for name, s in seed["build_s"].items())
     lines += [
         "",

@@ -124,7 +124,8 @@ class Assistant:
         settings = settings or Settings()
         if not Path(settings.seeds_dir).is_dir():
             raise IngestError(f"seeds folder not found: {settings.seeds_dir}")
-        # int8 ONNX: torch and sentence-transformers stay off the query path (see rag/onnx_embed.py).
+        # Questions through the ONNX MiniLM: torch and sentence-transformers stay off the query
+        # path; builds embed with torch (bf16 where the CPU has it). See rag/embed.py.
         embedder = embedder or default_embedder(settings.index_dir)
         log = log or (lambda message: print(message, file=sys.stderr))
         reason = "rebuild requested" if rebuild else store.staleness(

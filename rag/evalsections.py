@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from . import evalrun
-from .evalsets import Passages, Question, news_corpus, seed_dev, squad_dev_corpus, squad_questions
+from .evalsets import Passages, Question, news_corpus, news_split, seed_dev, squad_dev_corpus, squad_questions
 from .metrics import has_answer, retrieval_summary
 from .pipeline import Assistant, Settings
 from .retrieve import Retriever
@@ -141,6 +141,10 @@ def news(ctx: EvalContext) -> dict:
     out = {"questions": len(questions), "passages": len(passages), "chunks": len(corpus.index.chunks),
            "answers": {}}
     out["retrieval"] = evalrun.retrieval_runs(corpus, questions, ctx.vectors(questions), ctx.settings.retrieval)
+    # The fusion weights saw the other half (news_split): this half is the untouched measure.
+    held_out = news_split(questions)[1]
+    out["held_out_questions"] = len(held_out)
+    out["retrieval_held_out"] = evalrun.retrieval_runs(corpus, held_out, ctx.vectors(held_out), ctx.settings.retrieval)
     for mode in evalrun.MODES:
         out["answers"][mode] = evalrun.squad_v1_summary(questions, evalrun.ask_all(corpus, questions, mode))
     return out

@@ -60,9 +60,7 @@ def _seed(body: dict) -> list[str]:
                     [[k, v["questions"], v.get("exact_match"), v.get("f1"), v.get("citation_accuracy"),
                       v.get("abstention_accuracy"), v.get("false_abstention")] for k, v in default["by_kind"].items()])
     lines += ["", "Calibration (answered questions, default mode; correct = F1 >= 0.5):", ""]
-    lines += _table(["confidence", "answers", "mean confidence", "accuracy %"],
-                    [[r["bucket"], r["count"], _f(r["mean_confidence"], 3), r["accuracy"]]
-                     for r in default["overall"]["calibration"]])
+    lines += _calibration(default["overall"]["calibration"])
     lines += ["", "Retrieval (answer string in the top k chunks, answerable questions):", ""]
     lines += _retrieval(body["retrieval"])
     if body.get("examples"):
@@ -89,9 +87,19 @@ def _open(body: dict) -> list[str]:
                       "never saw; the other half tuned them):", ""]
         lines += _retrieval(body["retrieval_held_out"])
     lines += ["", "Answers from the index (top 5 chunks read):", ""]
-    lines += _table(["retrieval", "EM", "F1", "abstained %"],
-                    [[m, s["exact_match"], s["f1"], s["abstained"]] for m, s in body["answers"].items()])
+    lines += _table(["retrieval", "EM", "F1", "abstained %", "ECE"],
+                    [[m, s["exact_match"], s["f1"], s["abstained"], _f(s.get("ece"), 3)]
+                     for m, s in body["answers"].items()])
+    default = body["answers"].get("hybrid", {})
+    if default.get("calibration"):
+        lines += ["", "Calibration of the default (hybrid) answers (correct = F1 >= 0.5):", ""]
+        lines += _calibration(default["calibration"])
     return lines
+
+
+def _calibration(table: list[dict]) -> list[str]:
+    return _table(["confidence", "answers", "mean confidence", "accuracy %"],
+                  [[r["bucket"], r["count"], _f(r["mean_confidence"], 3), r["accuracy"]] for r in table])
 
 
 def _v2(body: dict) -> list[str]:

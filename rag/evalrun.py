@@ -20,9 +20,12 @@ import numpy as np
 from . import store
 from .chunk import ChunkSettings
 from .embed import Embedder
-from .evalscore import by_kind, score_answers
+from .evalscore import CORRECT_F1, by_kind, score_answers
 from .evalsets import Passages, Question
-from .metrics import has_answer, retrieval_summary, squad_v1_score, squad_v2_score
+from .metrics import (
+    best_score, calibration_table, expected_calibration_error, f1_score, has_answer, retrieval_summary,
+    squad_v1_score, squad_v2_score,
+)
 from .pipeline import Assistant, Settings
 from .records import Article, Block, Hit
 from .retrieve import RetrievalSettings, Retriever
@@ -180,8 +183,13 @@ def squad_v1_summary(questions: Sequence[Question], answers: Sequence[dict]) -> 
     golds = {q.id: list(q.answers) for q in questions}
     score = squad_v1_score(golds, squad_predictions(questions, answers))
     abstained = sum(a.get("answer") is None for a in answers)
+    answered = [(q, a) for q, a in zip(questions, answers) if a.get("answer") is not None]
+    confidences = [float(a.get("confidence", 0.0)) for _, a in answered]
+    correct = [best_score(f1_score, a["answer"], q.answers) >= CORRECT_F1 for q, a in answered]
     return {"exact_match": round(score.exact_match, 2), "f1": round(score.f1, 2), "questions": score.total,
-            "abstained": round(100.0 * abstained / len(answers), 2)}
+            "abstained": round(100.0 * abstained / len(answers), 2),
+            "calibration": calibration_table(confidences, correct),
+            "ece": round(expected_calibration_error(confidences, correct), 4) if confidences else None}
 
 
 def squad_v2_summary(questions: Sequence[Question], answers: Sequence[dict]) -> dict:

@@ -146,9 +146,18 @@ def gold_hits(corpus: EvalCorpus, passage: int) -> list[Hit]:
     return [Hit(c, 1.0, rank) for rank, c in enumerate(sorted(chunks, key=lambda c: c.start), start=1)]
 
 
-def read_given(corpus: EvalCorpus, questions: Sequence[Question], vectors: np.ndarray) -> list[dict]:
-    """Reader mode with the pipeline's extractor: each question read against its gold passage only."""
+def read_given(corpus: EvalCorpus, questions: Sequence[Question], vectors: np.ndarray,
+               abstain: bool = True) -> list[dict]:
+    """Reader mode with the pipeline's extractor: each question read against its gold passage only.
+
+    With `abstain=False` the confidence threshold is set to 0, so the extractor always answers
+    (SQuAD v1.1 has no unanswerable question, so this shows what abstention costs there).
+    """
     reader = corpus.assistant.reader
+    if not abstain:
+        from .answer import Reader
+
+        reader = Reader(reader.index, reader.settings, replace(reader.calibration, threshold=0.0))
     return [reader.read(q.question, v, gold_hits(corpus, q.gold)).to_dict() for q, v in zip(questions, vectors)]
 
 

@@ -90,8 +90,10 @@ def squad_reader(ctx: EvalContext) -> dict:
         questions = squad_questions(ctx.args.squad_sample, where)
     questions = ctx.limit(questions)
     out = {"questions": len(questions), "set": ctx.args.reader_set, "extractors": {}}
-    out["extractors"]["pipeline"] = evalrun.squad_v1_summary(
-        questions, evalrun.read_given(corpus, questions, ctx.vectors(questions)))
+    vectors = ctx.vectors(questions)
+    out["extractors"]["pipeline"] = evalrun.squad_v1_summary(questions, evalrun.read_given(corpus, questions, vectors))
+    out["extractors"]["pipeline, never abstains"] = evalrun.squad_v1_summary(
+        questions, evalrun.read_given(corpus, questions, vectors, abstain=False))
     spans = evalrun.span_scorer_given(corpus, questions)
     if spans is not None:
         out["extractors"]["span-scorer"] = evalrun.squad_v1_summary(questions, spans)

@@ -41,13 +41,17 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.005, steps: int = 2
 
 
 def choose_threshold(probabilities: np.ndarray, answerable: np.ndarray, max_false_abstention: float) -> float:
-    """The highest threshold that declines at most `max_false_abstention` of answerable questions."""
-    best = 0.0
-    for t in sorted(set(np.round(probabilities, 3).tolist())):
-        declined_answerable = np.mean(probabilities[answerable] < t) if answerable.any() else 0.0
-        if declined_answerable <= max_false_abstention:
-            best = t
-    return float(best)
+    """The threshold that declines the most unanswerable questions while declining at most
+    `max_false_abstention` of the answerable ones; among equals, the one halfway between the
+    lowest and the highest, so that a small shift in scores does not flip a question."""
+    candidates = sorted(set(np.round(probabilities, 3).tolist()) | {0.0})
+    allowed = [t for t in candidates
+               if (np.mean(probabilities[answerable] < t) if answerable.any() else 0.0) <= max_false_abstention]
+    declined = {t: float(np.mean(probabilities[~answerable] < t)) if (~answerable).any() else 0.0 for t in allowed}
+    best = max(declined.values())
+    equal = [t for t in allowed if declined[t] == best]
+    lowest = max((p for p in probabilities[~answerable] if p < min(equal)), default=min(equal))
+    return float(round((lowest + min(equal)) / 2, 3)) if lowest < min(equal) else float(min(equal))
 
 
 def collect(assistant, rows: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

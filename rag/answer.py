@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import bisect
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -239,9 +240,13 @@ class Reader:
         text = self.index.articles[chunk.article_id].text
         anchors = self._term_positions(text, sentence, terms)
         out = []
-        for entity in chunk.entities:
+        # entities are sorted by start: only those starting inside the sentence are looked at
+        first = bisect.bisect_left(chunk.entities, sentence.start - chunk.start, key=lambda e: e.start)
+        for entity in chunk.entities[first:]:
             start, end = chunk.start + entity.start, chunk.start + entity.end
-            if start < sentence.start or end > sentence.end:
+            if start >= sentence.end:
+                break
+            if end > sentence.end:
                 continue
             prior = _label_prior(qtype, entity.label)
             if prior is None:

@@ -15,6 +15,7 @@ from .ann import AnnSettings, build_faiss, search_params
 
 # bm25s's default token pattern: words of two or more word characters.
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
+_ANALYZE_CACHE = 100_000  # memoised texts before the memo is emptied
 # Below this many vectors an exact (flat) index is fast enough and has perfect recall.
 EXACT_LIMIT = AnnSettings.exact_limit
 
@@ -76,6 +77,7 @@ class BM25Index:
     def __init__(self, model, stemmer) -> None:
         self._model = model
         self._stemmer = stemmer
+        self._analyzed: dict[str, list[str]] = {}
 
     @staticmethod
     def _stemmer():
@@ -98,11 +100,19 @@ class BM25Index:
         return int(self._model.scores["num_docs"])
 
     def analyze(self, text: str) -> list[str]:
-        """Stemmed words of `text`, stop words removed, exactly as bm25s tokenises documents."""
-        from bm25s.stopwords import STOPWORDS_EN
+        """Stemmed words of `text`, stop words removed, exactly as bm25s tokenises documents.
 
-        words = [w for w in _TOKEN.findall(text.lower()) if w not in STOPWORDS_EN]
-        return self._stemmer.stemWords(words)
+        The reader asks for the same sentences and words again and again, so results are
+        memoised (bounded; the returned lists must not be changed by callers)."""
+        cached = self._analyzed.get(text)
+        if cached is None:
+            from bm25s.stopwords import STOPWORDS_EN
+
+            cached = self._stemmer.stemWords([w for w in _TOKEN.findall(text.lower()) if w not in STOPWORDS_EN])
+            if len(self._analyzed) >= _ANALYZE_CACHE:
+                self._analyzed.clear()
+            self._analyzed[text] = cached
+        return cached
 
     def terms(self, text: str) -> list[str]:
         """The stemmed query terms of `text` that the index knows."""

@@ -9,7 +9,6 @@ from typing import Sequence
 from .evalsets import Question
 from .metrics import (
     best_score, calibration_table, exact_match, expected_calibration_error, f1_score, has_answer,
-    normalize_answer,
 )
 
 # An answered question counts as correct for calibration when its F1 reaches this.
@@ -87,14 +86,3 @@ def by_kind(questions: Sequence[Question], answers: Sequence[dict]) -> dict[str,
         s = score_answers([questions[i] for i in rows], [answers[i] for i in rows])
         out[kind] = {k: v for k, v in s.items() if k not in ("calibration", "ece")}
     return out
-
-
-def prediction_text(answer: dict) -> str:
-    """The string scored as a SQuAD prediction: the span, or "" when the assistant abstains."""
-    return answer.get("answer") or ""
-
-
-def contains_answer(text: str, answers: Sequence[str]) -> bool:
-    """Normalised containment (used where a span boundary is not the point)."""
-    folded = normalize_answer(text)
-    return any(normalize_answer(a) and normalize_answer(a) in folded for a in answers)

@@ -12,7 +12,7 @@ import numpy as np
 
 from .index import top_k
 from .records import Hit
-from .rerank import FusionWeights, fuse, sentence_max
+from .rerank import FusionWeights, coverage, fuse, sentence_max
 from .store import CorpusIndex
 
 MODES = ("hybrid", "dense", "bm25")
@@ -62,6 +62,7 @@ class Retriever:
         self.index = index
         self.settings = settings or RetrievalSettings()
         self._by_outlet = self._outlet_table()
+        self._chunk_terms: dict[int, frozenset[str]] = {}  # filled as chunks become candidates
 
     def _outlet_table(self) -> dict[str, np.ndarray]:
         """Chunk ids per outlet; a repeated paragraph counts for every outlet that carried it."""
@@ -111,6 +112,13 @@ class Retriever:
         best = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
         return [Hit(self.index.chunks[i], score, rank) for rank, (i, score) in enumerate(best, start=1)]
 
+    def _terms_of(self, chunk_id: int) -> frozenset[str]:
+        """Stemmed words of a chunk, analysed once per retriever."""
+        terms = self._chunk_terms.get(chunk_id)
+        if terms is None:
+            terms = self._chunk_terms[chunk_id] = frozenset(self.index.bm25.analyze(self.index.chunks[chunk_id].text))
+        return terms
+
     def _score_fusion(self, question: str, query_vector: np.ndarray | None, k: int,
                       allowed: np.ndarray | None) -> list[Hit]:
         """Top-`k` of the dense and BM25 candidates by `rerank.fuse` of their normalised scores."""
@@ -135,7 +143,10 @@ class Retriever:
         dense = np.array([cosine[i] for i in candidates.tolist()], dtype=np.float32)
         sentences = self.index.sentences
         best_sentence = sentence_max(sentences.by_chunk, sentences.vectors, query_vector, candidates, dense)
-        fused = fuse(bm25_all[candidates], dense, best_sentence, self.settings.weights)
+        bm25 = self.index.bm25
+        question_terms = {t: bm25.idf(t) for t in bm25.analyze(question)}
+        covered = coverage(question_terms, [self._terms_of(i) for i in candidates.tolist()])
+        fused = fuse(bm25_all[candidates], dense, best_sentence, self.settings.weights, covered)
         order = np.lexsort((candidates, -fused))[:k]  # ties go to the lower chunk id
         return [Hit(self.index.chunks[int(candidates[i])], float(fused[i]), rank)
                 for rank, i in enumerate(order.tolist(), start=1)]

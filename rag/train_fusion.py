@@ -21,9 +21,9 @@ DEPTH = 50
 
 def signals(passages, questions, embedder) -> list[tuple[np.ndarray, int]]:
     """Per question with its gold passage among the candidates: rows (relative BM25, cosine,
-    best sentence cosine) of the candidates, and the gold row."""
+    best sentence cosine, coverage) of the candidates, and the gold row."""
     from .index import BM25Index, top_k
-    from .rerank import relative
+    from .rerank import coverage, relative
     from .text import sentence_spans
 
     bm25 = BM25Index.build(passages.texts)
@@ -36,6 +36,7 @@ def signals(passages, questions, embedder) -> list[tuple[np.ndarray, int]]:
     sentence_vectors = embedder.encode(sentences)
     owner = np.asarray(owner)
     query_vectors = embedder.encode([q.question for q in questions])
+    passage_terms = [frozenset(bm25.analyze(text)) for text in passages.texts]
     groups = []
     for q, qv in zip(questions, query_vectors):
         b = bm25.scores(q.question)
@@ -44,7 +45,9 @@ def signals(passages, questions, embedder) -> list[tuple[np.ndarray, int]]:
         np.maximum.at(best, owner, sentence_vectors @ qv)
         dense_top = np.argsort(-d, kind="stable")[:DEPTH]
         candidates = np.union1d(dense_top, top_k(b, DEPTH, positive_only=True)[0])
-        x = np.stack([relative(b)[candidates], d[candidates], best[candidates]], axis=1)
+        terms = {t: bm25.idf(t) for t in bm25.analyze(q.question)}
+        covered = coverage(terms, [passage_terms[i] for i in candidates.tolist()])
+        x = np.stack([relative(b)[candidates], d[candidates], best[candidates], covered], axis=1)
         gold = np.flatnonzero(candidates == q.gold)
         if len(gold):  # a question whose passage no retriever finds teaches fusion nothing
             groups.append((x.astype(np.float64), int(gold[0])))
@@ -109,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     w = w / w.sum()
     print(f"{len(train_questions)} SQuAD train + {len(tune)} news tuning questions; "
           f"{len(groups)} with the gold passage among the candidates")
-    print(f"FusionWeights(bm25={w[0]:.3f}, dense={w[1]:.3f}, sentence={w[2]:.3f})")
+    print(f"FusionWeights(bm25={w[0]:.3f}, dense={w[1]:.3f}, sentence={w[2]:.3f}, coverage={w[3]:.3f})")
     return 0
 
 

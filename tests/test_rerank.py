@@ -6,7 +6,7 @@ import pytest
 
 from rag.index import BM25Index, DenseIndex
 from rag.records import Article, Block, Chunk
-from rag.rerank import FusionWeights, fuse, relative, sentence_max
+from rag.rerank import FusionWeights, coverage, fuse, relative, sentence_max
 from rag.retrieve import RetrievalSettings, Retriever
 from rag.store import CorpusIndex, Sentences
 
@@ -24,11 +24,21 @@ def test_sentence_max_takes_each_chunks_best_sentence_or_the_fallback():
     assert got.tolist() == pytest.approx([1.0, 0.2, 0.8], abs=1e-3)
 
 
-def test_fuse_is_the_weighted_sum_of_relative_bm25_and_cosines():
-    weights = FusionWeights(bm25=0.5, dense=0.25, sentence=0.25)
-    got = fuse(np.array([4.0, 2.0]), np.array([0.2, 0.6]), np.array([0.4, 1.0]), weights)
-    assert got.tolist() == pytest.approx([0.5 * 1 + 0.25 * 0.2 + 0.25 * 0.4, 0.5 * 0.5 + 0.25 * 0.6 + 0.25 * 1.0])
-    with pytest.raises(ValueError, match="signal lengths differ: bm25 2, dense 1, sentence 2"):
+def test_coverage_is_the_idf_weighted_share_of_question_terms():
+    got = coverage({"almati": 1.0, "troop": 3.0}, [frozenset({"almati"}), frozenset({"almati", "troop", "x"}),
+                                                   frozenset()])
+    assert got.tolist() == [0.25, 1.0, 0.0]
+    assert coverage({}, [frozenset({"a"})]).tolist() == [0.0]
+
+
+def test_fuse_is_the_weighted_sum_of_the_signals():
+    weights = FusionWeights(bm25=0.4, dense=0.2, sentence=0.2, coverage=0.2)
+    got = fuse(np.array([4.0, 2.0]), np.array([0.2, 0.6]), np.array([0.4, 1.0]), weights, np.array([1.0, 0.5]))
+    assert got.tolist() == pytest.approx([0.4 * 1 + 0.2 * 0.2 + 0.2 * 0.4 + 0.2 * 1.0,
+                                          0.4 * 0.5 + 0.2 * 0.6 + 0.2 * 1.0 + 0.2 * 0.5])
+    without = fuse(np.array([4.0, 2.0]), np.array([0.2, 0.6]), np.array([0.4, 1.0]), weights)
+    assert without.tolist() == pytest.approx([0.4 + 0.04 + 0.08, 0.2 + 0.12 + 0.2])
+    with pytest.raises(ValueError, match="signal lengths differ: bm25 2, dense 1, sentence 2, coverage 2"):
         fuse(np.zeros(2), np.zeros(1), np.zeros(2), weights)
     with pytest.raises(ValueError, match="fusion weight dense must be >= 0, got -1"):
         FusionWeights(dense=-1)
@@ -55,7 +65,7 @@ def test_hybrid_fusion_ranks_by_the_fused_score():
     # Dense alone prefers chunk 3 (10 degrees away); BM25 only knows chunk 0 ("Pashinyan").
     dense_only = Retriever(index, RetrievalSettings(mode="dense")).retrieve("Pashinyan", query, 4)
     assert [h.chunk.id for h in dense_only] == [3, 2, 1, 0]
-    bm25_heavy = RetrievalSettings(weights=FusionWeights(bm25=0.9, dense=0.05, sentence=0.05))
+    bm25_heavy = RetrievalSettings(weights=FusionWeights(bm25=0.9, dense=0.05, sentence=0.05, coverage=0.0))
     hits = Retriever(index, bm25_heavy).retrieve("Pashinyan", query, 4)
     assert [h.chunk.id for h in hits] == [0, 3, 2, 1]
     cos = np.cos(np.radians([80, 10, 20, 50]))  # angles to chunks 0, 3, 2, 1

@@ -7,6 +7,7 @@ an incremental update after 10 more articles, where only the new text is embedde
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shutil
 import sys
@@ -76,7 +77,8 @@ def run(count: int, workdir: Path) -> dict:
     update_seconds = time.perf_counter() - started
     return {"articles": count, "added": sum(r.ok for r in reports), "chunks": counts["chunks"],
             "sentences": counts["sentences"], "add_seconds": add_seconds, "build_seconds": build_seconds,
-            "update_seconds": update_seconds, "model": assistant.index.manifest["settings"]["model"]}
+            "update_seconds": update_seconds, "model": assistant.index.manifest["settings"]["model"],
+            "load": os.getloadavg()[0]}
 
 
 def section(result: dict, command: str) -> str:
@@ -88,7 +90,7 @@ def section(result: dict, command: str) -> str:
         "",
         f"- Command: `{command}`",
         f"- Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
-        f"- Machine: {machine()}",
+        f"- Machine: {machine()}; load average {r['load']:.1f} at the end (other jobs share the cores)",
         f"- Embedder: {r['model']}; {r['articles']:,} articles of about 200 words, "
         f"{r['chunks']:,} chunks, {r['sentences']:,} sentences",
         "",

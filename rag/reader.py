@@ -166,6 +166,7 @@ def _shared_stemmer():
     return _stemmer()
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _hash(text: str) -> int:
     """A stable bucket for a feature string (Python's own hash changes per process)."""
     return zlib.crc32(text.encode("utf-8")) & ((1 << HASH_BITS) - 1)
@@ -275,7 +276,7 @@ def prepare(text: str, candidates: Sequence[Candidate]) -> Passage:
         sentence_of[sentences[last][0]:] = last
     bigrams = [frozenset(zip(stems[lo:hi], stems[lo + 1:hi])) for lo, hi in sentences]
     rows = []
-    parts = {k: [] for k in ("label", "pos", "dep", "last", "prev", "next", "len", "gov")}
+    parts = {k: [] for k in ("label", "pos", "dep", "first", "last", "prev", "next", "len", "gov")}
     static = []
     for c in candidates:
         a = min(bisect.bisect_right(ends, c.start), max(n_words - 1, 0))
@@ -292,6 +293,7 @@ def prepare(text: str, candidates: Sequence[Candidate]) -> Passage:
         parts["label"].append(c.label)
         parts["pos"].append(c.pos)
         parts["dep"].append(c.dep)
+        parts["first"].append(lower[a] if n_words else "")
         parts["last"].append(lower[min(b, n_words) - 1] if n_words else "")
         parts["prev"].append(lower[a - 1] if a > sa else "<s>")
         parts["next"].append(lower[b] if b < sb else "</s>")
@@ -313,14 +315,21 @@ STATIC_FEATURES = ("log_words", "one_word", "capitalised", "has_digit", "paren_b
                    "quote_around", "comma_after", "sent_start")
 QUESTION_FEATURES = ("sent_overlap", "sent_is_best", "sent_gap", "sent_bigrams", "cand_in_question",
                      "cand_all_in_question", "left3", "left6", "left12", "right3", "right6", "right12",
-                     "near_left", "near_right", "gov_in_question", "gov_idf", "both_sides")
+                     "near_left", "near_right", "gov_in_question", "gov_idf", "both_sides", "sent_rank",
+                     "sent_matches", "near_rarest", "adjacent_match", "match_before1", "match_before2",
+                     "match_after1", "match_after2")
 DENSE_FEATURES = QUESTION_FEATURES + STATIC_FEATURES
-# (question part, candidate part) pairs crossed into hashed features.
+# (question part, candidate part) pairs crossed into hashed features. Pairs of two open-class
+# words (question head x candidate word) were tried and dropped: they memorise train answers.
 TEMPLATES = (
     ("", "label"), ("", "pos"), ("", "dep"), ("wh", "label"), ("wh", "pos"), ("wh", "dep"),
-    ("wh2", "label"), ("wh2", "pos"), ("head", "label"), ("head", "pos"), ("head", "last"),
-    ("wh", "prev"), ("wh", "next"), ("wh", "len"), ("last", "label"), ("wh", "gov"),
+    ("wh2", "label"), ("wh2", "pos"), ("head", "label"), ("head", "pos"),
+    ("wh", "prev"), ("wh", "next"), ("wh", "len"), ("last", "label"),
     ("wh", "labeldep"), ("", "labellen"), ("wh", "govq"), ("", "depgovq"), ("wh", "inq"), ("", "labelinq"),
+    ("wh", "near"), ("", "labelnear"), ("wh", "labelrank"),
+    # The span's own first and last words, not crossed with question words: boundary priors
+    # ("using ...", "... of") that generalise instead of memorising answers.
+    ("wh", "first"), ("", "first"), ("", "last"), ("", "labelfirst"),
 )
 
 
@@ -340,6 +349,9 @@ def featurise(q: Question, p: Passage, idf) -> tuple[np.ndarray, np.ndarray]:
     def window(lo, hi):
         return cs[np.clip(hi, sa, sb)] - cs[np.clip(lo, sa, sb)]
 
+    def at(k):  # the question weight of word k when it lies in the candidate's sentence
+        return window(k, k + 1)
+
     idx = np.arange(len(matched))
     last_match = np.maximum.accumulate(np.where(matched > 0, idx, -1)) if len(idx) else idx
     next_match = np.minimum.accumulate(np.where(matched > 0, idx, 1 << 30)[::-1])[::-1] if len(idx) else idx
@@ -347,6 +359,16 @@ def featurise(q: Question, p: Passage, idf) -> tuple[np.ndarray, np.ndarray]:
     nm = np.concatenate([next_match, [1 << 30]])[np.minimum(b, len(matched))]
     near_left = np.where(lm >= sa, 1.0 / np.maximum(a - lm, 1), 0.0)
     near_right = np.where(nm < sb, 1.0 / np.maximum(nm - b + 1, 1), 0.0)
+    # Distance to the question's rarest word found in the candidate's sentence.
+    rare = np.zeros(n, dtype=np.float32)
+    if len(matched) and matched.max() > 0:
+        top = np.flatnonzero(matched >= matched.max() - 1e-6)
+        gaps = np.minimum(np.abs(top[None, :] - a[:, None]), np.abs(top[None, :] - (b[:, None] - 1)))
+        same = (top[None, :] >= sa[:, None]) & (top[None, :] < sb[:, None])
+        d = np.where(same, gaps, 1 << 20).min(1)
+        rare = np.where(d < (1 << 20), 1.0 / np.maximum(d, 1), 0.0)
+    rank = np.argsort(np.argsort(-sent_overlap, kind="stable"), kind="stable") if len(sent_overlap) else sent_overlap
+    sent_matches = np.array([int(np.count_nonzero(matched[lo:hi])) for lo, hi in p.sentences], dtype=np.float32)
     content = p.content
     cc = np.concatenate([[0], np.cumsum(content)])
     cq = np.concatenate([[0], np.cumsum(content & in_q)])
@@ -363,7 +385,9 @@ def featurise(q: Question, p: Passage, idf) -> tuple[np.ndarray, np.ndarray]:
     dense = np.column_stack([
         so, (so == best), best - so, sent_bigrams[s] if n else so, cand_in_q, cand_in_q >= 1.0,
         window(a - 3, a), left6, window(a - 12, a), window(b, b + 3), right6, window(b, b + 12),
-        near_left, near_right, gov_q, gov_idf, np.minimum(left6, right6),
+        near_left, near_right, gov_q, gov_idf, np.minimum(left6, right6), np.minimum(rank[s], 3) if n else so,
+        np.log1p(sent_matches[s]) if n else so, rare, (near_left == 1.0) | (near_right == 1.0),
+        at(a - 1), at(a - 2), at(b), at(b + 1),
     ]).astype(np.float32).reshape(n, len(QUESTION_FEATURES))
     dense = np.concatenate([dense, p.static], axis=1)
     parts = dict(p.parts)
@@ -374,6 +398,12 @@ def featurise(q: Question, p: Passage, idf) -> tuple[np.ndarray, np.ndarray]:
     parts["depgovq"] = parts["dep"] * 7 + parts["govq"]
     parts["inq"] = inq
     parts["labelinq"] = parts["label"] * 7 + inq
+    near = np.minimum(np.round(1.0 / np.maximum(near_left, 0.05)), 6).astype(np.int64) * 8 + \
+        np.minimum(np.round(1.0 / np.maximum(near_right, 0.05)), 6).astype(np.int64)
+    parts["near"] = near
+    parts["labelnear"] = parts["label"] * 64 + near
+    parts["labelfirst"] = parts["label"] * 131 + parts["first"]
+    parts["labelrank"] = parts["label"] * 4 + (np.minimum(rank[s], 3) if n else np.zeros(0, dtype=np.int64))
     qparts = {"": 0, "wh": _hash("wh:" + q.wh), "wh2": _hash("wh2:" + q.wh2), "head": _hash("head:" + q.head),
               "last": _hash("qlast:" + q.last)}
     hashed = np.column_stack([_cross(np.full(n, qparts[qk], dtype=np.int64), parts[ck], t)
@@ -427,6 +457,28 @@ class Reader:
         prob /= prob.sum()
         order = np.argsort(-raw, kind="stable")[:top]
         return [(passage.candidates[i].start, passage.candidates[i].end, float(prob[i])) for i in order]
+
+
+    def rank(self, question: str, passages: Sequence[tuple[str, Sequence]],
+             top: int | None = None) -> list[tuple[int, int, int, float]]:
+        """(passage number, start, end, probability) over several (context, candidates), best first.
+
+        One softmax over every candidate of every passage, so the spans of different passages
+        compete directly (the answer stage reads a few retrieved chunks at once).
+        """
+        q = analyse_question(question, self.idf)
+        found, raw = [], []
+        for number, (context, candidates) in enumerate(passages):
+            passage = prepare(context, [as_candidate(c) for c in candidates if c.end > c.start])
+            raw.append(self.scores(q, passage))
+            found.extend((number, c.start, c.end) for c in passage.candidates)
+        if not found:
+            return []
+        scores = np.concatenate(raw)
+        prob = np.exp(scores - scores.max())
+        prob /= prob.sum()
+        order = np.argsort(-scores, kind="stable")[:top]
+        return [(*found[i], float(prob[i])) for i in order]
 
 
 def as_candidate(span) -> Candidate:

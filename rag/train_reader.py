@@ -144,11 +144,18 @@ class Ranker:
         self.mlp = torch.nn.Sequential(torch.nn.Linear(n_dense + embed, hidden), torch.nn.ReLU(),
                                        torch.nn.Linear(hidden, 1))
 
-    def scores(self, dense, hashed, rows=None):
-        """Scores of candidate rows; `rows` stands in for the table (gathered for a batch)."""
+    def scores(self, dense, hashed, rows=None, drop: float = 0.0):
+        """Scores of candidate rows; `rows` stands in for the table (gathered for a batch).
+
+        `drop` hides that share of the hashed features (training only), so that no single
+        lexical feature can carry a question on its own.
+        """
         import torch
 
-        summed = (self.table if rows is None else rows)[hashed].sum(1)
+        gathered = (self.table if rows is None else rows)[hashed]
+        if drop:
+            gathered = gathered * (torch.rand(hashed.shape) >= drop).unsqueeze(-1) / (1.0 - drop)
+        summed = gathered.sum(1)
         return summed[:, 0] + self.mlp(torch.cat([dense, summed[:, 1:]], dim=1)).squeeze(1)
 
     def step_table(self, used, grad, lr: float, betas=(0.9, 0.999), eps: float = 1e-8) -> None:
@@ -159,8 +166,27 @@ class Ranker:
         self.table[used] -= lr * m[used] / (v[used].sqrt() + eps)
 
 
-def fit(data: dict, epochs: int, lr: float = 2e-3, batch: int = 32, seed: int = 0, log=print) -> tuple:
-    """Train the ranker: per question, softmax over candidates; target the best-F1 candidates."""
+def picked_f1(model, data: dict, mean: np.ndarray, std: np.ndarray) -> float:
+    """Mean F1 (percent, against one reference) of the top-scored candidate of each question."""
+    import torch
+
+    with torch.no_grad():
+        scores = model.scores(torch.from_numpy((data["dense"] - mean) / std),
+                              torch.from_numpy(data["hashed"].astype(np.int64))).numpy()
+    offsets = data["offsets"]
+    best = [data["f1"][lo + int(np.argmax(scores[lo:hi]))] for lo, hi in zip(offsets[:-1], offsets[1:])]
+    return 100.0 * float(np.mean(best))
+
+
+def fit(data: dict, epochs: int, lr: float = 2e-3, batch: int = 64, seed: int = 0, log=print,
+        tuning: dict | None = None, drop: float = 0.2, credit: float = 0.0) -> tuple:
+    """Train the ranker: per question, softmax over candidates; target the best-F1 candidates.
+
+    `credit` > 0 adds that weight of -log(expected F1), so that near misses (a span one word
+    too long) outrank unrelated spans. With `tuning`, the best epoch's weights are kept.
+    """
+    import copy
+
     import torch
 
     torch.set_num_threads(2)
@@ -176,6 +202,7 @@ def fit(data: dict, epochs: int, lr: float = 2e-3, batch: int = 32, seed: int = 
     model = Ranker(dense.shape[1], seed=seed)
     optimiser = torch.optim.Adam(model.mlp.parameters(), lr=lr)
     rng = np.random.default_rng(seed)
+    kept = (-1.0, model)
     for epoch in range(epochs):
         total, count = 0.0, 0
         for index in _batches(offsets, rng.permutation(usable), batch):
@@ -185,11 +212,15 @@ def fit(data: dict, epochs: int, lr: float = 2e-3, batch: int = 32, seed: int = 
             s = torch.full(idx.shape, -1e9)
             used, inverse = torch.unique(hashed[flat], return_inverse=True)
             rows = model.table[used].clone().requires_grad_()
-            s[mask] = model.scores(dense[flat], inverse, rows)
+            s[mask] = model.scores(dense[flat], inverse, rows, drop=drop)
             g = torch.zeros(idx.shape)
             g[mask] = f1[flat]
             target = g >= g.max(1, keepdim=True).values - 1e-6
-            loss = (torch.logsumexp(s, 1) - torch.logsumexp(s.masked_fill(~target, -1e9), 1)).mean()
+            log_z = torch.logsumexp(s, 1)
+            loss = (log_z - torch.logsumexp(s.masked_fill(~target, -1e9), 1)).mean()
+            if credit:
+                expected = (torch.softmax(s, 1) * g).sum(1) / g.max(1).values
+                loss = loss - credit * torch.log(expected + 1e-6).mean()
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
@@ -198,8 +229,14 @@ def fit(data: dict, epochs: int, lr: float = 2e-3, batch: int = 32, seed: int = 
             count += len(index)
         for group in optimiser.param_groups:
             group["lr"] *= 0.5
-        log(f"epoch {epoch + 1}: loss {total / count:.4f}")
-    return model, mean, std
+        message = f"epoch {epoch + 1}: loss {total / count:.4f}"
+        if tuning is not None:
+            score = picked_f1(model, tuning, mean, std)
+            message += f", held-out F1 {score:.2f}"
+            if score > kept[0]:
+                kept = (score, copy.deepcopy(model))
+        log(message)
+    return (kept[1] if tuning is not None else model), mean, std
 
 
 def export(model, mean: np.ndarray, std: np.ndarray, idf_array: np.ndarray, path: Path) -> None:
@@ -257,6 +294,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", type=int, default=40000, help="train questions sampled")
     parser.add_argument("--tuning", type=int, default=4000, help="held-out train questions scored")
     parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--drop", type=float, default=0.2, help="dropout of hashed features")
+    parser.add_argument("--credit", type=float, default=0.0, help="weight of the expected-F1 loss")
     parser.add_argument("--out", type=Path, default=reader.MODEL_PATH)
     parser.add_argument("--evaluate-dev", action="store_true",
                         help="only score the weights in --out on SQuAD v1.1 dev (reader mode)")
@@ -279,13 +319,15 @@ def main(argv: list[str] | None = None) -> int:
         [paragraphs[i] for i in fit_ids], [tables[i] for i in fit_ids], idf_array, args.questions))
     print(f"featurised {len(fit_set['qids'])} questions, {len(fit_set['f1'])} candidates "
           f"({time.time() - started:.0f} s)", flush=True)
-    model, mean, std = fit(fit_set, args.epochs, log=lambda m: print(m, flush=True))
-    export(model, mean, std, idf_array, args.out)
     tune_p = [paragraphs[i] for i in tune_ids]
     tune_t = [tables[i] for i in tune_ids]
     rng = random.Random(1)
     keep = set(rng.sample([qa["id"] for p in tune_p for qa in p["qas"]], args.tuning))
     tune_p = [{**p, "qas": [qa for qa in p["qas"] if qa["id"] in keep]} for p in tune_p]
+    tune_set = _cached(f"tune{args.tuning}", lambda: featurise_set(tune_p, tune_t, idf_array, None))
+    model, mean, std = fit(fit_set, args.epochs, lr=args.lr, log=lambda m: print(m, flush=True),
+                           tuning=tune_set, drop=args.drop, credit=args.credit)
+    export(model, mean, std, idf_array, args.out)
     predictions, ms = read_set(reader.Reader.load(args.out), tune_p, tune_t)
     golds = {qa["id"]: qa["answers"] for p in tune_p for qa in p["qas"]}
     score = squad_v1_score(golds, predictions)

@@ -42,6 +42,7 @@ class AnswerSettings:
     context_lexical: float = 0.15
     conflict_margin: float = 0.35  # candidates within this score of the best may report a rival value
     claim_similarity: float = 0.5  # a rival's sentence must be this close (cosine) to the best one
+    rival_coverage: float = 0.7  # ... and hold this share of the question words the best one holds
     max_citations: int = 5
 
 
@@ -270,7 +271,7 @@ class Reader:
             closeness = _closeness(anchors, terms, (start + end) / 2)
             attached = _attached(text, start, end, sentence, terms, self.index.bm25, qtype.numeric)
             score = (sentence.score + 0.25 * closeness - 0.3 * overlap + 0.15 * prior + 0.15 * attached)
-            if qtype.wants_year and _YEAR.search(text[start:end]):
+            if qtype.wants_year and spans.YEAR.search(text[start:end]):
                 score += 0.1  # "when" is better answered by "2019" than by "for years" or "81"
             if not qtype.typed:
                 score -= 0.01 * len(span_words)  # short phrases are what people quote
@@ -291,9 +292,10 @@ class Reader:
 
         Only the best candidate of each sentence speaks for it. A different value counts as a
         rival report only for typed questions, when its candidate scores within the margin of
-        the best one, stands right beside a question term ("8 police officers") and its
-        sentence says much the same thing as the best one's (cosine of their vectors), so that
-        "353 wounded" does not rival "13 killed".
+        the best one, is of the type asked for, stands right beside a question term ("8 police
+        officers"), and its sentence says much the same thing as the best one's (cosine of their
+        vectors) with most of the question's words, so that "353 wounded" does not rival
+        "13 killed".
         """
         if not candidates:
             return []
@@ -315,7 +317,9 @@ class Reader:
             close = candidate.score >= top.score - s.conflict_margin
             if value in groups and (similar or close):
                 groups[value].append(candidate)  # another report of the same value
-            elif value not in groups and qtype.typed and similar and close and candidate.attached:
+            elif (value not in groups and qtype.typed and similar and close and candidate.attached
+                  and candidate.label in qtype.labels and spans.same_kind(candidate.text, top.text)
+                  and candidate.sentence.lexical >= s.rival_coverage * top.sentence.lexical):
                 groups[value] = [candidate]  # a rival report of a different value
         return list(groups.values())
 
@@ -389,7 +393,6 @@ def _attached(text: str, start: int, end: int, sentence: _Sentence, terms: dict[
 
 
 _NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"})
-_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
 _UNTYPED_PRIOR = {"NP": 0.0, "PERSON": 0.6, "ORG": 0.6, "GPE": 0.5, "LOC": 0.5, "FAC": 0.6,
                   "PRODUCT": 0.6, "EVENT": 0.6, "WORK_OF_ART": 0.6, "NORP": 0.3, "LAW": 0.5}
 

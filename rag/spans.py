@@ -10,6 +10,7 @@ _NUMBER_WORDS = {w: i for i, w in enumerate(
     "sixteen seventeen eighteen nineteen twenty".split())}
 
 
+YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
 _NAME_WORD = re.compile(r" (?:[A-Z][a-z]+|[A-Z]\.)(?=[\s,.;:'’)]|$)")
 _NOT_NAME = frozenset("Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April "
                       "May June July August September October November December The A An And But".split())
@@ -72,3 +73,37 @@ def trim(text: str, start: int, end: int) -> tuple[int, int] | None:
     while start < end and text[start] in "'\"‘“(":
         start += 1
     return (start, end) if end > start else None
+
+
+_FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+
+
+def numeric_value(text: str) -> float | None:
+    """The number a span states ("19 million" -> 1.9e7, "twelve" -> 12, "10,000"), or None."""
+    lowered = normalize(text)
+    digits = _FIGURE.search(lowered)
+    if digits:
+        number, rest = float(digits.group().replace(",", "")), lowered[digits.end():]
+    else:
+        found = [(i, _NUMBER_WORDS[w]) for i, w in enumerate(words(lowered)) if w in _NUMBER_WORDS]
+        if not found:
+            return None
+        number, rest = float(found[0][1]), " ".join(words(lowered)[found[0][0] + 1:])
+    scale = next((_SCALE[w] for w in words(rest)[:1] if w in _SCALE), 1.0)
+    return number * scale
+
+
+def same_kind(a: str, b: str, max_ratio: float = 50.0) -> bool:
+    """Whether two values could be rival figures for one quantity: both years, or both
+    numbers within `max_ratio` of each other, or neither a number."""
+    year_a, year_b = bool(YEAR.search(a)), bool(YEAR.search(b))
+    if year_a != year_b:
+        return False
+    x, y = numeric_value(a), numeric_value(b)
+    if (x is None) != (y is None):
+        return False
+    if x is None or year_a:
+        return True
+    low, high = sorted((abs(x), abs(y)))
+    return low > 0 and high / low <= max_ratio

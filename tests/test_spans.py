@@ -1,0 +1,70 @@
+"""Question typing and span shaping, on hand-written cases."""
+from __future__ import annotations
+
+import pytest
+
+from rag import spans
+from rag.question import classify
+
+
+@pytest.mark.parametrize("question, labels, plural", [
+    ("Who chairs the CSTO?", {"PERSON", "ORG", "NORP"}, False),
+    ("How many security officers were killed?", {"CARDINAL", "QUANTITY"}, False),
+    ("For how many days will prices be regulated?", {"CARDINAL", "QUANTITY", "DATE", "TIME"}, False),
+    ("When did protests flare up?", {"DATE", "TIME"}, False),
+    ("Where did the rallies begin?", {"GPE", "LOC", "FAC"}, False),
+    ("Which countries make up the CSTO?", {"GPE", "LOC", "FAC"}, True),
+    ("Which supermarket chain's spokesman spoke?", {"ORG", "NORP"}, False),
+    ("What is the population of Kazakhstan?", {"CARDINAL", "QUANTITY"}, False),
+    ("Why did the protests start?", set(), False),
+])
+def test_questions_are_typed_by_wh_word_and_head_noun(question, labels, plural):
+    qtype = classify(question)
+    assert set(qtype.labels) == labels
+    assert qtype.plural is plural
+
+
+def test_spans_are_trimmed_of_articles_possessives_and_quotes():
+    text = "said the CSTO's chairman and 'Father of the Nation' too"
+    start = text.index("the CSTO's")
+    assert text.__getitem__(slice(*spans.trim(text, start, start + len("the CSTO's")))) == "CSTO"
+    quoted = text.index("'Father")
+    assert text.__getitem__(slice(*spans.trim(text, quoted, quoted + len("'Father of the Nation'")))) == "Father of the Nation"
+
+
+def test_names_are_completed_and_descriptors_dropped():
+    text = "British comedian Sacha Baron Cohen's 2006 hit"
+    start = text.index("Sacha")
+    assert text.__getitem__(slice(*spans.extend_name(text, start, start + 5, len(text)))) == "Sacha Baron Cohen"
+    phrase = "weapons store Korgan"
+    assert phrase.__getitem__(slice(*spans.name_tail(phrase, 0, len(phrase)))) == "Korgan"
+    assert spans.name_tail("the alliance", 0, 12) == (0, 12)
+
+
+def test_a_list_is_taken_whole_around_one_item():
+    text = "which includes Russia, Belarus, Armenia, Kazakhstan, Kyrgyzstan, and Tajikistan — decided"
+    start = text.index("Belarus")
+    got = spans.coordinated(text, start, start + 7, 0, len(text))
+    assert text[got[0]:got[1]] == "Russia, Belarus, Armenia, Kazakhstan, Kyrgyzstan, and Tajikistan"
+
+
+@pytest.mark.parametrize("text, value", [
+    ("13", 13.0), ("twelve", 12.0), ("Eight", 8.0), ("More than 10,000", 10_000.0),
+    ("19 million", 19_000_000.0), ("3.7 percent", 3.7), ("dozens", None),
+])
+def test_numeric_values(text, value):
+    assert spans.numeric_value(text) == value
+
+
+@pytest.mark.parametrize("a, b, rivals", [
+    ("13", "Eight", True), ("353", "317", True), ("1989", "81", False),
+    ("19 million", "five", False), ("Tokayev", "Putin", True), ("2019", "2015", True),
+])
+def test_only_values_of_one_kind_can_rival_each_other(a, b, rivals):
+    assert spans.same_kind(a, b) is rivals
+
+
+def test_value_keys_fold_number_words_and_articles():
+    assert spans.value_key("twelve") == spans.value_key("12") == "12"
+    assert spans.value_key("the Kremlin") == spans.value_key("Kremlin")
+    assert spans.acronym("Collective Security Treaty Organization") == "csto"

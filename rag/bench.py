@@ -541,14 +541,9 @@ def _family(described: str) -> str:
 
 def write_section(path: Path, section: str) -> None:
     """Put `section` between the bench markers of `path`; other sections stay as they are."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text and text.index(BEGIN) < text.index(END):
-        text = text[:text.index(BEGIN)] + section + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)  # another writer never sees a half-written file
+    from .report import replace_marked
+
+    replace_marked(path, BEGIN, END, section)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

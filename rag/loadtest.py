@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import platform
 import shlex
 import socket
 import subprocess
@@ -22,6 +21,8 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+
+from .report import machine
 
 BEGIN, END = "<!-- load:begin -->", "<!-- load:end -->"
 QUESTIONS = [
@@ -130,19 +131,6 @@ async def measure(url: str, args: argparse.Namespace) -> list[Result]:
                            args.max_seconds, args.token) for clients in runs]
 
 
-def machine() -> str:
-    """CPU model and count, OS and Python, for the record."""
-    model = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} logical CPUs, {platform.system()} {platform.release()}, Python {platform.python_version()}"
-
-
 def _row(result: Result) -> str:
     lat = result.latencies
     if not lat:
@@ -187,14 +175,9 @@ def report(results: list[Result], command: str, target: str) -> str:
 
 def write_section(path: Path, section: str) -> None:
     """Put `section` between the load markers of `path`, creating the file or the markers if needed."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text and text.index(BEGIN) < text.index(END):
-        text = text[:text.index(BEGIN)] + section + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)  # readers never see a half-written file
+    from .report import replace_marked
+
+    replace_marked(path, BEGIN, END, section)
 
 
 def _free_port() -> int:

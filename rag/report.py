@@ -28,13 +28,18 @@ def write_section(path: Path, name: str, section: str) -> None:
     """Put `section` between `<!-- name:begin -->` and `<!-- name:end -->` in `path`, leaving
     the rest of the file alone; the file and the markers are created when missing."""
     begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
-    body = f"{begin}\n{section.strip()}\n{end}"
+    replace_marked(path, begin, end, f"{begin}\n{section.strip()}\n{end}")
+
+
+def replace_marked(path: Path, begin: str, end: str, block: str) -> None:
+    """Replace the part of `path` from `begin` to `end` (markers included) by `block`, or
+    append `block` when the markers are missing; written atomically."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8") if path.exists() else f"# {path.stem.title()}\n"
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
     if begin in text and end in text and text.index(begin) < text.index(end):
-        text = text[:text.index(begin)] + body + text[text.index(end) + len(end):]
+        text = text[:text.index(begin)] + block + text[text.index(end) + len(end):]
     else:
-        text = text.rstrip("\n") + "\n\n" + body + "\n"
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)  # readers never see a half-written file

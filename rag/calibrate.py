@@ -1,6 +1,6 @@
 """Fit the confidence model and the abstention threshold on the seed dev questions.
 
-    python -m rag.calibrate [--dev tests/data/seed_dev.jsonl]
+    python -m rag.calibrate [--dev tests/data/seed_dev.jsonl tests/data/seed_dev_extra.jsonl]
 
 A reading is "right" when its answer scores F1 >= 0.5 against a gold answer; unanswerable
 questions are never right. A logistic regression over the reader's features gives
@@ -78,19 +78,20 @@ def collect(assistant, rows: list[dict]) -> tuple[np.ndarray, np.ndarray, np.nda
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rag.calibrate", description=__doc__.splitlines()[0])
-    parser.add_argument("--dev", type=Path, default=Path("tests/data/seed_dev.jsonl"))
+    parser.add_argument("--dev", type=Path, nargs="+",
+                        default=[Path("tests/data/seed_dev.jsonl"), Path("tests/data/seed_dev_extra.jsonl")])
     parser.add_argument("--max-false-abstention", type=float, default=0.05)
     parser.add_argument("--out", type=Path, default=CALIBRATION_FILE)
     args = parser.parse_args(argv)
     from .pipeline import Assistant
 
     assistant = Assistant.load(progress=False)
-    x, y, answerable = collect(assistant, load_dev(args.dev))
+    x, y, answerable = collect(assistant, [row for path in args.dev for row in load_dev(path)])
     bias, weights = fit_logistic(x, y)
     probabilities = 1.0 / (1.0 + np.exp(-(x @ weights + bias)))
     threshold = choose_threshold(probabilities, answerable, args.max_false_abstention)
     calibration = Calibration(round(bias, 4), {n: round(float(w), 4) for n, w in zip(FEATURES, weights)},
-                              threshold, fitted_on=f"{args.dev.name} ({len(y)} questions)")
+                              threshold, fitted_on=f"{' + '.join(p.name for p in args.dev)} ({len(y)} questions)")
     args.out.write_text(json.dumps(calibration.__dict__, indent=2) + "\n")
     declined = probabilities < threshold
     print(f"threshold {threshold:.3f}: declines {declined[~answerable].mean():.0%} of unanswerable, "

@@ -101,6 +101,8 @@ class Assistant:
         A damaged new index is not swapped in: the one in use keeps answering.
         """
         now = time.monotonic()
+        if self._loaded.index.folder is None:
+            return False  # built in memory (evaluation): there is no index on disk to follow
         if not force and now - self._checked < self.RELOAD_CHECK_SECONDS:
             return False
         self._checked = now

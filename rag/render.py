@@ -45,8 +45,8 @@ def render_text(answer: Answer) -> str:
         if (line := conflict_line(answer)) is not None:
             lines.append(line)
     number = 0
-    if answer.citations:
-        lines.append("Sources:" if answer.answer is not None else "")
+    if answer.citations and answer.answer is not None:
+        lines.append("Sources:")
     for citation in answer.citations:
         number += 1
         lines.append(source_line(number, citation, answer.answer is not None))

@@ -18,7 +18,7 @@ from .chunk import ChunkSettings
 from .embed import Embedder, default_embedder
 from .ingest import IngestError
 from .records import Answer
-from .retrieve import RetrievalSettings, Retriever, UnknownOutlet  # noqa: F401  (re-exported)
+from .retrieve import RetrievalSettings, Retriever
 from . import store
 
 MAX_QUESTION_CHARS = 1000

@@ -114,7 +114,7 @@ def test_remove_by_id_by_path_and_refusals(seeds, tmp_path):
     (tmp_path / "b.md").write_text("---\ntitle: Second\noutlet: AFP\n---\nA second story about grain exports.\n")
     library.add([tmp_path / "b.md"], seeds)
     second = next(a for a in load_seeds(seeds)[0] if a.headline == "Second")
-    assert library.remove(second.id[:8], seeds) == f"removed b.md (AFP: Second)"
+    assert library.remove(second.id[:8], seeds) == "removed b.md (AFP: Second)"
     assert library.remove("port.txt", seeds) == "removed port.txt"
     assert list(p.name for p in seeds.iterdir()) == []
     outside = tmp_path / "outside.txt"

@@ -351,7 +351,8 @@ QUESTION_FEATURES = ("sent_overlap", "sent_is_best", "sent_gap", "sent_bigrams",
                      "cand_all_in_question", "left3", "left6", "left12", "right3", "right6", "right12",
                      "near_left", "near_right", "gov_in_question", "gov_idf", "both_sides", "sent_rank",
                      "sent_matches", "near_rarest", "adjacent_match", "match_before1", "match_before2",
-                     "match_after1", "match_after2", "soft_sent", "soft_left6", "soft_right6", "head_sim")
+                     "match_after1", "match_after2", "soft_sent", "soft_left6", "soft_right6", "head_sim",
+                     "soft_before1", "soft_after1", "gov_soft", "cand_soft_in_question")
 DENSE_FEATURES = QUESTION_FEATURES + STATIC_FEATURES
 # (question part, candidate part) pairs crossed into hashed features. Pairs of two open-class
 # words (question head x candidate word) were tried and dropped: they memorise train answers.
@@ -401,6 +402,13 @@ def featurise(q: Question, p: Passage, idf) -> tuple[np.ndarray, np.ndarray]:
     def soft_window(lo, hi):
         return soft_cs[np.clip(hi, sa, sb)] - soft_cs[np.clip(lo, sa, sb)]
 
+    # The governor (through prepositions) resembling a question word, and the candidate's own
+    # words resembling the question's (a span that restates the question is no answer).
+    soft_any = np.maximum(soft, (matched > 0).astype(np.float32) * matched)
+    gov_soft = np.where(p.gov >= 0, np.concatenate([soft_any, [0.0]])[p.gov], 0.0)
+    any_cs = np.concatenate([[0.0], np.cumsum(soft > 0)]).astype(np.float32)
+    bbs = np.minimum(b, len(matched))
+    cand_soft = (any_cs[bbs] - any_cs[a]) / np.maximum(bbs - a, 1)
     head_sim = np.zeros(n, dtype=np.float32)
     if q.head_vector is not None and n:
         last_ids = p.vector_ids[np.maximum(np.minimum(b, len(matched)) - 1, 0)]
@@ -443,6 +451,7 @@ def featurise(q: Question, p: Passage, idf) -> tuple[np.ndarray, np.ndarray]:
         np.log1p(sent_matches[s]) if n else so, rare, (near_left == 1.0) | (near_right == 1.0),
         at(a - 1), at(a - 2), at(b), at(b + 1), soft_sent[s] if n else so,
         soft_window(a - 6, a), soft_window(b, b + 6), head_sim,
+        soft_window(a - 1, a), soft_window(b, b + 1), gov_soft, cand_soft,
     ]).astype(np.float32).reshape(n, len(QUESTION_FEATURES))
     dense = np.concatenate([dense, p.static], axis=1)
     parts = dict(p.parts)

@@ -179,7 +179,8 @@ def picked_f1(model, data: dict, mean: np.ndarray, std: np.ndarray) -> float:
 
 
 def fit(data: dict, epochs: int, lr: float = 2e-3, batch: int = 64, seed: int = 0, log=print,
-        tuning: dict | None = None, drop: float = 0.2, credit: float = 0.0) -> tuple:
+        tuning: dict | None = None, drop: float = 0.2, credit: float = 0.0, hidden: int = 64,
+        embed: int = 8) -> tuple:
     """Train the ranker: per question, softmax over candidates; target the best-F1 candidates.
 
     `credit` > 0 adds that weight of -log(expected F1), so that near misses (a span one word
@@ -199,7 +200,7 @@ def fit(data: dict, epochs: int, lr: float = 2e-3, batch: int = 64, seed: int = 
     n_q = len(offsets) - 1
     best = np.array([data["f1"][offsets[i]:offsets[i + 1]].max() for i in range(n_q)])
     usable = np.flatnonzero(best > 0)
-    model = Ranker(dense.shape[1], seed=seed)
+    model = Ranker(dense.shape[1], embed=embed, hidden=hidden, seed=seed)
     optimiser = torch.optim.Adam(model.mlp.parameters(), lr=lr)
     rng = np.random.default_rng(seed)
     kept = (-1.0, model)
@@ -271,6 +272,34 @@ def read_set(rd, paragraphs: list[dict], tables: list[dict]) -> tuple[dict, floa
     return predictions, 1000.0 * elapsed / max(count, 1)
 
 
+def latency(rd, paragraphs: list[dict], tables: list[dict], per_paragraph: int = 2) -> dict:
+    """Median and p90 ms per question: whole paragraphs, their first 3 sentences, and the
+    3 sentences with the passage already prepared (as a per-chunk cache would hold it)."""
+    from . import reader
+    from .text import sentence_spans
+
+    times: dict[str, list[float]] = {"paragraph": [], "3 sentences": [], "3 sentences, prepared": []}
+    sizes = []
+    for paragraph, table in zip(paragraphs, tables):
+        context, cands = paragraph["context"], reader.candidates_from_table(table)
+        end = sentence_spans(context)[:3][-1][1]
+        small = [c for c in cands if c.end <= end]
+        prepared = reader.prepare(context[:end], small)
+        sizes.append(len(small))
+        for qa in paragraph["qas"][:per_paragraph]:
+            for name, run in (("paragraph", lambda: rd.extract(qa["question"], context, cands, top=1)),
+                              ("3 sentences", lambda: rd.extract(qa["question"], context[:end], small, top=1)),
+                              ("3 sentences, prepared",
+                               lambda: rd.scores(reader.analyse_question(qa["question"], rd.idf), prepared))):
+                t0 = time.perf_counter()
+                run()
+                times[name].append(1000.0 * (time.perf_counter() - t0))
+    out = {name: {"median_ms": round(float(np.median(v)), 2), "p90_ms": round(float(np.percentile(v, 90)), 2)}
+           for name, v in times.items()}
+    out["3 sentences"]["candidates"] = round(float(np.mean(sizes)), 1)
+    return out
+
+
 def _cached(name: str, build):
     from . import reader
 
@@ -291,12 +320,15 @@ def main(argv: list[str] | None = None) -> int:
     from .metrics import squad_v1_score
 
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--questions", type=int, default=40000, help="train questions sampled")
+    parser.add_argument("--questions", type=int, default=100000,
+                        help="train questions sampled (more than there are: all of them)")
     parser.add_argument("--tuning", type=int, default=4000, help="held-out train questions scored")
-    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--lr", type=float, default=2e-3)
-    parser.add_argument("--drop", type=float, default=0.2, help="dropout of hashed features")
-    parser.add_argument("--credit", type=float, default=0.0, help="weight of the expected-F1 loss")
+    parser.add_argument("--drop", type=float, default=0.4, help="dropout of hashed features")
+    parser.add_argument("--credit", type=float, default=1.0, help="weight of the expected-F1 loss")
+    parser.add_argument("--hidden", type=int, default=64, help="MLP hidden units")
+    parser.add_argument("--embed", type=int, default=8, help="embedding size of hashed features")
     parser.add_argument("--out", type=Path, default=reader.MODEL_PATH)
     parser.add_argument("--evaluate-dev", action="store_true",
                         help="only score the weights in --out on SQuAD v1.1 dev (reader mode)")
@@ -308,6 +340,8 @@ def main(argv: list[str] | None = None) -> int:
         score = squad_v1_score(golds, predictions)
         print(json.dumps({"dataset": "squad_v1.1_dev", "mode": "reader", **score.as_dict(),
                           "ms_per_question": round(ms, 2)}))
+        print(json.dumps({"latency (300 dev paragraphs)": latency(
+            reader.Reader.load(args.out), paragraphs[:300], parsed("dev", paragraphs)[:300])}))
         return 0
     started = time.time()
     paragraphs = load_train()
@@ -326,7 +360,8 @@ def main(argv: list[str] | None = None) -> int:
     tune_p = [{**p, "qas": [qa for qa in p["qas"] if qa["id"] in keep]} for p in tune_p]
     tune_set = _cached(f"tune{args.tuning}", lambda: featurise_set(tune_p, tune_t, idf_array, None))
     model, mean, std = fit(fit_set, args.epochs, lr=args.lr, log=lambda m: print(m, flush=True),
-                           tuning=tune_set, drop=args.drop, credit=args.credit)
+                           tuning=tune_set, drop=args.drop, credit=args.credit, hidden=args.hidden,
+                           embed=args.embed)
     export(model, mean, std, idf_array, args.out)
     predictions, ms = read_set(reader.Reader.load(args.out), tune_p, tune_t)
     golds = {qa["id"]: qa["answers"] for p in tune_p for qa in p["qas"]}

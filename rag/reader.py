@@ -478,18 +478,19 @@ def featurise(q: Question, p: Passage, idf) -> tuple[np.ndarray, np.ndarray]:
 # -- query time: the model -----------------------------------------------------------------
 
 class Reader:
-    """The trained span ranker: `extract(question, context, candidates)` gives spans, best first."""
+    """The trained span ranker: `extract(question, context, candidates)` gives spans, best first.
+
+    The weights may hold several members (keys prefixed "m0.", "m1.", ...); their scores are
+    averaged.
+    """
 
     def __init__(self, weights: dict) -> None:
-        self.linear = weights["linear"].astype(np.float32)
-        self.embed = weights["embed"].astype(np.float32)
-        self.w1, self.b1 = weights["w1"].astype(np.float32), weights["b1"].astype(np.float32)
-        self.w2, self.b2 = weights["w2"].astype(np.float32), weights["b2"].astype(np.float32)
-        self.mean, self.std = weights["mean"].astype(np.float32), weights["std"].astype(np.float32)
+        prefixes = sorted({k.split(".")[0] + "." for k in weights if k.startswith("m") and "." in k}) or [""]
+        self.members = [_Member({k[len(p):]: v for k, v in weights.items() if k.startswith(p)})
+                        for p in prefixes]
         self.idf = Idf(weights["idf"].astype(np.float32))
-        if self.w1.shape[1] != len(DENSE_FEATURES) + self.embed.shape[1]:
-            raise ValueError(f"weights expect {self.w1.shape[1] - self.embed.shape[1]} dense features, "
-                             f"this code makes {len(DENSE_FEATURES)}")
+        first = self.members[0]
+        self.linear, self.embed, self.w1 = first.linear, first.embed, first.w1
 
     @classmethod
     def load(cls, path: Path | str = MODEL_PATH) -> "Reader":
@@ -502,9 +503,7 @@ class Reader:
         if not passage.candidates:
             return np.zeros(0, dtype=np.float32)
         dense, hashed = featurise(question, passage, self.idf)
-        x = np.concatenate([(dense - self.mean) / self.std, self.embed[hashed].sum(1)], axis=1)
-        hidden = np.maximum(x @ self.w1.T + self.b1, 0.0)
-        return self.linear[hashed].sum(1) + (hidden @ self.w2.T).ravel() + self.b2
+        return sum(m.scores(dense, hashed) for m in self.members) / len(self.members)
 
     def extract(self, question: str, context: str, candidates: Sequence,
                 top: int | None = None) -> list[tuple[int, int, float]]:
@@ -543,6 +542,25 @@ class Reader:
         prob /= prob.sum()
         order = np.argsort(-scores, kind="stable")[:top]
         return [(*found[i], float(prob[i])) for i in order]
+
+
+class _Member:
+    """One trained ranker: hashed linear weights plus an MLP over dense features and embeddings."""
+
+    def __init__(self, weights: dict) -> None:
+        self.linear = weights["linear"].astype(np.float32)
+        self.embed = weights["embed"].astype(np.float32)
+        self.w1, self.b1 = weights["w1"].astype(np.float32), weights["b1"].astype(np.float32)
+        self.w2, self.b2 = weights["w2"].astype(np.float32), weights["b2"].astype(np.float32)
+        self.mean, self.std = weights["mean"].astype(np.float32), weights["std"].astype(np.float32)
+        if self.w1.shape[1] != len(DENSE_FEATURES) + self.embed.shape[1]:
+            raise ValueError(f"weights expect {self.w1.shape[1] - self.embed.shape[1]} dense features, "
+                             f"this code makes {len(DENSE_FEATURES)}")
+
+    def scores(self, dense: np.ndarray, hashed: np.ndarray) -> np.ndarray:
+        x = np.concatenate([(dense - self.mean) / self.std, self.embed[hashed].sum(1)], axis=1)
+        hidden = np.maximum(x @ self.w1.T + self.b1, 0.0)
+        return self.linear[hashed].sum(1) + (hidden @ self.w2.T).ravel() + self.b2
 
 
 def as_candidate(span) -> Candidate:

@@ -240,20 +240,23 @@ def fit(data: dict, epochs: int, lr: float = 2e-3, batch: int = 64, seed: int = 
     return (kept[1] if tuning is not None else model), mean, std
 
 
-def export(model, mean: np.ndarray, std: np.ndarray, idf_array: np.ndarray, path: Path) -> None:
-    """Write the weights the numpy `rag.reader.Reader` loads (float16 tables keep the file small)."""
+def export(members: list[tuple], idf_array: np.ndarray, path: Path) -> None:
+    """Write the weights the numpy `rag.reader.Reader` loads: one "mK." group per (model, mean, std)."""
     from . import reader
 
-    mlp = model.mlp
+    out = {"idf": idf_array.astype(np.float16), "features": np.array(reader.DENSE_FEATURES),
+           "templates": np.array(["+".join(t) for t in reader.TEMPLATES])}
+    for k, (model, mean, std) in enumerate(members):
+        mlp = model.mlp
+        out.update({
+            # float16 tables keep the file small; the scores move by about 1e-3.
+            f"m{k}.linear": model.table.numpy()[:, 0].astype(np.float16),
+            f"m{k}.embed": model.table.numpy()[:, 1:].astype(np.float16),
+            f"m{k}.w1": mlp[0].weight.detach().numpy(), f"m{k}.b1": mlp[0].bias.detach().numpy(),
+            f"m{k}.w2": mlp[2].weight.detach().numpy(), f"m{k}.b2": mlp[2].bias.detach().numpy(),
+            f"m{k}.mean": mean.astype(np.float32), f"m{k}.std": std.astype(np.float32)})
     path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(
-        path,
-        linear=model.table.numpy()[:, 0].astype(np.float16),
-        embed=model.table.numpy()[:, 1:].astype(np.float16),
-        w1=mlp[0].weight.detach().numpy(), b1=mlp[0].bias.detach().numpy(),
-        w2=mlp[2].weight.detach().numpy(), b2=mlp[2].bias.detach().numpy(),
-        mean=mean.astype(np.float32), std=std.astype(np.float32), idf=idf_array.astype(np.float16),
-        features=np.array(reader.DENSE_FEATURES), templates=np.array(["+".join(t) for t in reader.TEMPLATES]))
+    np.savez_compressed(path, **out)
 
 
 def read_set(rd, paragraphs: list[dict], tables: list[dict]) -> tuple[dict, float]:
@@ -327,8 +330,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--drop", type=float, default=0.4, help="dropout of hashed features")
     parser.add_argument("--credit", type=float, default=1.0, help="weight of the expected-F1 loss")
-    parser.add_argument("--hidden", type=int, default=64, help="MLP hidden units")
-    parser.add_argument("--embed", type=int, default=8, help="embedding size of hashed features")
+    parser.add_argument("--members", default="64x8,128x16",
+                        help="ensemble members as HIDDENxEMBED (MLP units x hashed embedding size)")
     parser.add_argument("--out", type=Path, default=reader.MODEL_PATH)
     parser.add_argument("--evaluate-dev", action="store_true",
                         help="only score the weights in --out on SQuAD v1.1 dev (reader mode)")
@@ -359,10 +362,13 @@ def main(argv: list[str] | None = None) -> int:
     keep = set(rng.sample([qa["id"] for p in tune_p for qa in p["qas"]], args.tuning))
     tune_p = [{**p, "qas": [qa for qa in p["qas"] if qa["id"] in keep]} for p in tune_p]
     tune_set = _cached(f"tune{args.tuning}", lambda: featurise_set(tune_p, tune_t, idf_array, None))
-    model, mean, std = fit(fit_set, args.epochs, lr=args.lr, log=lambda m: print(m, flush=True),
-                           tuning=tune_set, drop=args.drop, credit=args.credit, hidden=args.hidden,
-                           embed=args.embed)
-    export(model, mean, std, idf_array, args.out)
+    members = []
+    for shape in args.members.split(","):
+        hidden, embed = (int(x) for x in shape.split("x"))
+        print(f"member {len(members)}: {hidden} hidden units, {embed}-d hashed embeddings", flush=True)
+        members.append(fit(fit_set, args.epochs, lr=args.lr, log=lambda m: print(m, flush=True),
+                           tuning=tune_set, drop=args.drop, credit=args.credit, hidden=hidden, embed=embed))
+    export(members, idf_array, args.out)
     predictions, ms = read_set(reader.Reader.load(args.out), tune_p, tune_t)
     golds = {qa["id"]: qa["answers"] for p in tune_p for qa in p["qas"]}
     score = squad_v1_score(golds, predictions)

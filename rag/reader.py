@@ -4,7 +4,8 @@ Candidates come from spaCy at build time (`candidates_of(doc)`: entities, noun c
 dependency subtrees, each with its head's part of speech, relation and governor word). At query
 time no parser runs: each candidate gets features from the question's words, its label, and the
 words around it, and a small model trained on SQuAD v1.1 train (`python -m rag.train_reader`)
-scores them. `extract` returns (start, end, score) character spans, best first.
+scores them. `Reader.extract` returns (start, end, probability) character spans, best first;
+`Reader.rank` does the same over several passages at once.
 """
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ from .text import sentence_spans
 
 FORMAT = 1
 # Bump when ingestion or annotation rules change, so existing indexes are rebuilt.
-PIPELINE_VERSION = "2026-11-25.2"
+PIPELINE_VERSION = "2026-11-25.3"
 CURRENT = "CURRENT"
 VERIFY_LIMIT = 256 * 1024 * 1024  # indexes up to this size are checksummed on every load
 
@@ -107,20 +107,48 @@ def staleness(index_dir: Path, seeds_dir: Path, settings: dict) -> str | None:
     return None
 
 
+BUILD_BATCH = 512  # chunks annotated and embedded at a time (a progress step)
+
+
 def build_corpus(articles: list[Article], embedder: Embedder, chunking: ChunkSettings,
-                 progress: bool = True, known_entities: dict[str, tuple[Entity, ...]] | None = None) -> CorpusIndex:
-    """Chunk, annotate, embed and index `articles` in memory (`known_entities`: see annotate)."""
+                 progress: bool = True, known_entities: dict[str, tuple[Entity, ...]] | None = None,
+                 batch: int = BUILD_BATCH, spool_dir: Path | None = None) -> CorpusIndex:
+    """Chunk, annotate, embed and index `articles` in memory (`known_entities`: see annotate).
+
+    Streams: chunks are annotated and embedded `batch` at a time and their vectors go straight
+    into the FAISS index and a preallocated float16 sentence table, so memory grows with the
+    index itself, not with copies of every text and vector. The result does not depend on
+    `batch`. One progress bar (with an ETA) covers the whole build on stderr.
+    """
+    from tqdm import tqdm
+
+    from .ann import FaissBuilder
     from .annotate import annotate_chunks
     from .tokens import count_tokens
 
+    if batch <= 0:
+        raise ValueError(f"batch must be > 0, got {batch}")
     chunks = chunk_articles(articles, chunking, lambda t: count_tokens(t, chunking.encoding))
-    chunks = annotate_chunks(chunks, known_entities)
     by_id = {a.id: a for a in articles}
     spans = _sentence_table(chunks, by_id)
-    texts = [c.text for c in chunks]
-    vectors = _encode(embedder, texts, "embedding chunks", progress)
-    sentence_vectors = _encode(
-        embedder, [by_id[chunks[c].article_id].text[s:e] for c, s, e in spans], "embedding sentences", progress)
+    # An ONNX embedder exports its model here, at build time, not at the first question.
+    warm_up = getattr(embedder, "warm_up", None)
+    if warm_up is not None:
+        warm_up()
+    dense = FaissBuilder(len(chunks), embedder.dimension, spool_dir=spool_dir)
+    sentence_vectors = np.zeros((len(spans), embedder.dimension), dtype=np.float16)
+    # Rows of the sentence table are in chunk order, so a batch of chunks owns one run of rows.
+    owner = spans[:, 0]
+    with tqdm(total=len(chunks), desc="indexing", unit="chunk", disable=not progress, file=sys.stderr,
+              dynamic_ncols=True) as bar:
+        for first in range(0, len(chunks), batch):
+            part = annotate_chunks(chunks[first:first + batch], known_entities)
+            chunks[first:first + len(part)] = part
+            dense.add(_encode(embedder, [c.text for c in part]))
+            low, high = np.searchsorted(owner, [first, first + len(part)])
+            texts = [by_id[chunks[c].article_id].text[s:e] for c, s, e in spans[low:high].tolist()]
+            sentence_vectors[low:high] = _encode(embedder, texts)
+            bar.update(len(part))
     manifest = {
         "settings": settings_of(embedder, chunking),
         "pipeline_version": PIPELINE_VERSION,
@@ -128,9 +156,8 @@ def build_corpus(articles: list[Article], embedder: Embedder, chunking: ChunkSet
         "counts": {"articles": len(articles), "chunks": len(chunks), "sentences": len(spans)},
         "outlets": sorted({a.outlet for a in articles} | {c.outlet for c in chunks}),
     }
-    spans_array = np.asarray(spans, dtype=np.int32).reshape(-1, 3)
-    return CorpusIndex(manifest, by_id, chunks, _sentences(spans_array, sentence_vectors.astype(np.float16), chunks),
-                       DenseIndex.build(vectors), BM25Index.build(texts))
+    return CorpusIndex(manifest, by_id, chunks, _sentences(spans, sentence_vectors, chunks),
+                       DenseIndex(dense.finish()), BM25Index.build([c.text for c in chunks]))
 
 
 def build(seeds_dir: Path, index_dir: Path, embedder: Embedder, chunking: ChunkSettings,
@@ -239,38 +266,29 @@ def _previous_entities(index_dir: Path) -> dict[str, tuple[Entity, ...]]:
         return {}  # an unreadable earlier build only costs re-annotation
 
 
-def _sentence_table(chunks: list[Chunk], articles: dict[str, Article]) -> list[tuple[int, int, int]]:
-    """(chunk id, start, end) of each distinct sentence; overlapping chunks share rows."""
-    seen: set[tuple[str, int, int]] = set()
-    rows = []
+def _sentence_table(chunks: list[Chunk], articles: dict[str, Article]) -> np.ndarray:
+    """(chunk id, start, end) of each distinct sentence, int32 rows in chunk order; overlapping
+    chunks share rows (the first chunk that holds a sentence owns it)."""
+    from array import array
+
+    rows = array("i")
+    seen: set[tuple[int, int]] = set()
+    article = None
     for chunk in chunks:
+        if chunk.article_id != article:  # chunks of one article are consecutive
+            article, seen = chunk.article_id, set()
         for start, end in sentence_spans(articles[chunk.article_id].text, chunk.start, chunk.end):
-            key = (chunk.article_id, start, end)
-            if key not in seen:
-                seen.add(key)
-                rows.append((chunk.id, start, end))
-    return rows
+            if (start, end) not in seen:
+                seen.add((start, end))
+                rows.extend((chunk.id, start, end))
+    return np.frombuffer(rows, dtype=np.int32).reshape(-1, 3).copy()
 
 
-def _encode(embedder: Embedder, texts: list[str], label: str, progress: bool) -> np.ndarray:
-    """Vectors for `texts` in batches, with a progress bar on stderr."""
-    from tqdm import tqdm
-
-    # An ONNX embedder exports its model here, at build time, not at the first question.
-    warm_up = getattr(embedder, "warm_up", None)
-    if warm_up is not None:
-        warm_up()
-
-    batch = 64
-    # Sorting by length keeps padding small inside a batch; the order is restored after.
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    out = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
-    with tqdm(total=len(texts), desc=label, unit="text", disable=not progress, file=sys.stderr) as bar:
-        for first in range(0, len(order), batch):
-            rows = order[first:first + batch]
-            out[rows] = embedder.encode([texts[i] for i in rows], batch_size=batch)
-            bar.update(len(rows))
-    return out
+def _encode(embedder: Embedder, texts: list[str], batch: int = 64) -> np.ndarray:
+    """Unit vectors of `texts`, in order (the caching embedder sorts new texts by length)."""
+    if not texts:
+        return np.zeros((0, embedder.dimension), dtype=np.float32)
+    return embedder.encode(texts, batch_size=batch)
 
 
 def current_folder(index_dir: Path) -> Path | None:

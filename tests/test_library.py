@@ -208,12 +208,12 @@ def test_killing_a_build_midway_leaves_the_previous_index_usable(tmp_path, assis
                              cwd=REPO, stderr=subprocess.PIPE, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     deadline = time.monotonic() + 300
     seen = ""
-    while "embedding chunks" not in seen and time.monotonic() < deadline:
+    while "indexing" not in seen and time.monotonic() < deadline:
         seen += build.stderr.read(1)
     time.sleep(1.0)
     build.send_signal(signal.SIGKILL)
     build.wait(timeout=30)
-    assert "embedding chunks" in seen
+    assert "indexing" in seen
     assert (index / store.CURRENT).read_text() == before
     survivor = store.load(index)
     assert survivor.manifest["counts"]["articles"] == 1

@@ -4,8 +4,8 @@ Candidates come from spaCy at build time (`candidates_of(doc)`: entities, noun c
 dependency subtrees, each with its head's part of speech, relation and governor word). At query
 time no parser runs: each candidate gets features from the question's words, its label, and the
 words around it, and a small model trained on SQuAD v1.1 train (`python -m rag.train_reader`)
-scores them. `Reader.extract` returns (start, end, probability) character spans, best first;
-`Reader.rank` does the same over several passages at once.
+scores them. `SpanRanker.extract` returns (start, end, probability) character spans, best first;
+`SpanRanker.rank` does the same over several passages at once.
 """
 from __future__ import annotations
 
@@ -478,7 +478,7 @@ def featurise(q: Question, p: Passage, idf) -> tuple[np.ndarray, np.ndarray]:
 
 # -- query time: the model -----------------------------------------------------------------
 
-class Reader:
+class SpanRanker:
     """The trained span ranker: `extract(question, context, candidates)` gives spans, best first.
 
     The weights may hold several members (keys prefixed "m0.", "m1.", ...); their scores are
@@ -494,7 +494,7 @@ class Reader:
         self.linear, self.embed, self.w1 = first.linear, first.embed, first.w1
 
     @classmethod
-    def load(cls, path: Path | str = MODEL_PATH) -> "Reader":
+    def load(cls, path: Path | str = MODEL_PATH) -> "SpanRanker":
         """Weights written by `python -m rag.train_reader`."""
         with np.load(path) as data:
             return cls({k: data[k] for k in data.files})
@@ -553,6 +553,9 @@ class _Member:
         self.embed = weights["embed"].astype(np.float32)
         self.w1, self.b1 = weights["w1"].astype(np.float32), weights["b1"].astype(np.float32)
         self.w2, self.b2 = weights["w2"].astype(np.float32), weights["b2"].astype(np.float32)
+        # Transposed copies laid out for `x @ w`: BLAS multiplies a small batch by a transposed
+        # view about ten times slower than by a contiguous matrix.
+        self.w1t, self.w2t = np.ascontiguousarray(self.w1.T), np.ascontiguousarray(self.w2.T)
         self.mean, self.std = weights["mean"].astype(np.float32), weights["std"].astype(np.float32)
         if self.w1.shape[1] != len(DENSE_FEATURES) + self.embed.shape[1]:
             raise ValueError(f"weights expect {self.w1.shape[1] - self.embed.shape[1]} dense features, "
@@ -560,8 +563,8 @@ class _Member:
 
     def scores(self, dense: np.ndarray, hashed: np.ndarray) -> np.ndarray:
         x = np.concatenate([(dense - self.mean) / self.std, self.embed[hashed].sum(1)], axis=1)
-        hidden = np.maximum(x @ self.w1.T + self.b1, 0.0)
-        return self.linear[hashed].sum(1) + (hidden @ self.w2.T).ravel() + self.b2
+        hidden = np.maximum(x @ self.w1t + self.b1, 0.0)
+        return self.linear[hashed].sum(1) + (hidden @ self.w2t).ravel() + self.b2
 
 
 def as_candidate(span) -> Candidate:
@@ -573,6 +576,6 @@ def as_candidate(span) -> Candidate:
 
 
 @functools.lru_cache(maxsize=1)
-def default_reader() -> Reader:
+def default_reader() -> SpanRanker:
     """The shipped reader, loaded once."""
-    return Reader.load()
+    return SpanRanker.load()

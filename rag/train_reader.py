@@ -241,7 +241,7 @@ def fit(data: dict, epochs: int, lr: float = 2e-3, batch: int = 64, seed: int = 
 
 
 def export(members: list[tuple], idf_array: np.ndarray, path: Path) -> None:
-    """Write the weights the numpy `rag.reader.Reader` loads: one "mK." group per (model, mean, std)."""
+    """Write the weights the numpy `rag.reader.SpanRanker` loads: one "mK." group per (model, mean, std)."""
     from . import reader
 
     out = {"idf": idf_array.astype(np.float16), "features": np.array(reader.DENSE_FEATURES),
@@ -338,13 +338,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.evaluate_dev:
         paragraphs = load_dev()
-        predictions, ms = read_set(reader.Reader.load(args.out), paragraphs, parsed("dev", paragraphs))
+        predictions, ms = read_set(reader.SpanRanker.load(args.out), paragraphs, parsed("dev", paragraphs))
         golds = {qa["id"]: qa["answers"] for p in paragraphs for qa in p["qas"]}
         score = squad_v1_score(golds, predictions)
         print(json.dumps({"dataset": "squad_v1.1_dev", "mode": "reader", **score.as_dict(),
                           "ms_per_question": round(ms, 2)}))
         print(json.dumps({"latency (300 dev paragraphs)": latency(
-            reader.Reader.load(args.out), paragraphs[:300], parsed("dev", paragraphs)[:300])}))
+            reader.SpanRanker.load(args.out), paragraphs[:300], parsed("dev", paragraphs)[:300])}))
         return 0
     started = time.time()
     paragraphs = load_train()
@@ -369,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
         members.append(fit(fit_set, args.epochs, lr=args.lr, log=lambda m: print(m, flush=True),
                            tuning=tune_set, drop=args.drop, credit=args.credit, hidden=hidden, embed=embed))
     export(members, idf_array, args.out)
-    predictions, ms = read_set(reader.Reader.load(args.out), tune_p, tune_t)
+    predictions, ms = read_set(reader.SpanRanker.load(args.out), tune_p, tune_t)
     golds = {qa["id"]: qa["answers"] for p in tune_p for qa in p["qas"]}
     score = squad_v1_score(golds, predictions)
     print(json.dumps({"dataset": "train held-out articles", **score.as_dict(), "ms_per_question": round(ms, 2),

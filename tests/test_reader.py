@@ -35,7 +35,7 @@ def nlp():
 
 @pytest.fixture(scope="module")
 def shipped():
-    return reader.Reader.load()
+    return reader.SpanRanker.load()
 
 
 def test_shipped_weights_load_and_match_the_feature_code(shipped):

@@ -1,7 +1,9 @@
-"""Build-time annotation: named entities and noun phrases of each chunk (spaCy, small English).
+"""Build-time annotation: candidate answer spans of each chunk (spaCy, small English).
 
 Done once when the index is built and stored with the chunks, so that answering a question
-needs neither spaCy nor its 3-second load.
+needs neither spaCy nor its 3-second load. The spans are those the span ranker reads
+(`rag.reader.candidates_of`): named entities, noun phrases and short parse subtrees, each with
+its head word's part of speech, relation and governor.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ def pipeline():
 
 def annotate_chunks(chunks: list[Chunk], known: dict[str, tuple[Entity, ...]] | None = None,
                     batch_size: int = 64) -> list[Chunk]:
-    """The same chunks with `entities` filled: named entities plus noun phrases (label NP).
+    """The same chunks with `entities` filled with their candidate spans.
 
     `known` maps chunk texts already annotated (by an earlier build) to their spans, so that
     an update runs spaCy over new text only.
@@ -37,8 +39,8 @@ def annotate_chunks(chunks: list[Chunk], known: dict[str, tuple[Entity, ...]] | 
 
 
 def spans_of(doc) -> tuple[Entity, ...]:
-    """Entities and noun phrases of a spaCy doc as character spans, sorted by position."""
-    found = {(e.start_char, e.end_char, e.label_) for e in doc.ents}
-    for phrase in doc.noun_chunks:
-        found.add((phrase.start_char, phrase.end_char, NOUN_PHRASE))
-    return tuple(Entity(s, e, label) for s, e, label in sorted(found))
+    """Candidate spans of a spaCy doc (entities, noun phrases, subtrees), sorted by position."""
+    from .reader import candidates_of
+
+    return tuple(Entity(c.start, c.end, c.label, c.pos, c.dep, c.gov_start, c.gov_end)
+                 for c in candidates_of(doc))

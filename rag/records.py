@@ -55,11 +55,20 @@ class Occurrence:
 
 @dataclass(frozen=True)
 class Entity:
-    """A named-entity span inside a chunk, offsets relative to the chunk text."""
+    """A candidate answer span inside a chunk, offsets relative to the chunk text.
+
+    `label` is a named-entity label, "NP" for a noun phrase or "ST" for another parse subtree;
+    `pos` and `dep` describe the span's head word and `gov_start:gov_end` the content word it
+    depends on (-1 when none), as the span ranker (rag.reader) reads them.
+    """
 
     start: int
     end: int
     label: str
+    pos: str = ""
+    dep: str = ""
+    gov_start: int = -1
+    gov_end: int = -1
 
 
 @dataclass(frozen=True)

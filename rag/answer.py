@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from . import spans
-from .question import QuestionType, classify
+from .question import NOT_CURRENT, DATE_LIKE, QuestionType, classify
 from .records import Answer, Article, Citation, Conflict, Hit
 from .store import CorpusIndex
 from .text import sentence_spans, words
@@ -44,6 +44,14 @@ class AnswerSettings:
     claim_similarity: float = 0.5  # a rival's sentence must be this close (cosine) to the best one
     rival_coverage: float = 0.7  # ... and hold this share of the question words the best one holds
     max_citations: int = 5
+    attached_share: float = 0.2  # a figure followed by the question's rarest words ("three ... beheaded")
+    listed: float = 0.15  # a whole list answering a plural question ("which countries")
+    bracketed: float = 0.3  # a figure in brackets converts the one before it: "50 tenge ($0.11)"
+    governed_by_head: float = 0.2  # an answer depending on the noun the question asks about ("the town of X")
+    governed_by_term: float = 0.1  # ... or on a question word (idf share: "400 hospitalised")
+    span_ranker: float = 0.0  # weight of the span ranker's log-probability among the chunks read
+    span_ranker_local: float = 0.0  # ... and among the spans of the candidate's own sentence
+    ranker_floor: float = -12.0  # log-probabilities below this count as this
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,7 @@ class _Candidate:
     label: str
     score: float
     attached: bool = False  # a number directly followed by what the question counts
+    named: bool = False  # it names the thing the question asks about ("the town of X")
 
 
 @dataclass(frozen=True)
@@ -103,10 +112,21 @@ class Reader:
     """Reads the retrieved chunks of a CorpusIndex and extracts a cited answer."""
 
     def __init__(self, index: CorpusIndex, settings: AnswerSettings | None = None,
-                 calibration: Calibration | None = None) -> None:
+                 calibration: Calibration | None = None, ranker=None) -> None:
         self.index = index
         self.settings = settings or AnswerSettings()
         self.calibration = calibration or Calibration.load()
+        self._ranker = ranker
+        self._passages: dict[int, object] = {}  # chunk id -> the ranker's analysis of its text
+
+    @property
+    def ranker(self):
+        """The trained span ranker (rag.reader), loaded at first use."""
+        if self._ranker is None:
+            from .reader import default_reader
+
+            self._ranker = default_reader()
+        return self._ranker
 
     # -- public -------------------------------------------------------------------------
     def analyze(self, question: str, query_vector: np.ndarray, hits: list[Hit]) -> Reading | None:
@@ -116,7 +136,8 @@ class Reader:
         sentences = self._score_sentences(hits[: self.settings.read_top], query_vector, terms)
         if not sentences:
             return None
-        candidates = self._candidates(sentences, qtype, terms, question)
+        ranked = self._ranker_scores(question, sentences)
+        candidates = self._candidates(sentences, qtype, terms, question, ranked)
         groups = self._group_by_value(candidates, qtype)
         anchor = groups[0][0].sentence if groups else sentences[0]
         agreeing = len({self._outlet(c.sentence) for c in groups[0]}) if groups else 1
@@ -130,6 +151,8 @@ class Reader:
             "attached": float(top is not None and top.attached),
             "agreement": math.log(agreeing),
             "no_span": float(top is None),
+            "named": float(top is not None and top.named),
+            "margin": _margin(candidates),
             "unknown": self._unknown_share(terms),
         }
         return Reading(qtype, sentences, candidates, groups, anchor, features)
@@ -225,21 +248,48 @@ class Reader:
         return scored
 
     # -- spans --------------------------------------------------------------------------
+    def _ranker_scores(self, question: str, sentences: list[_Sentence]) -> dict[tuple[int, int, int], float]:
+        """(chunk id, start, end) -> the span ranker's log-probability over every candidate of
+        the chunks read (one softmax, so spans of different chunks compete)."""
+        if self.settings.span_ranker <= 0 and self.settings.span_ranker_local <= 0:
+            return {}
+        from .reader import analyse_question, prepare
+
+        ranker = self.ranker
+        q = analyse_question(question, ranker.idf)
+        keys, scores = [], []
+        for chunk in {s.hit.chunk.id: s.hit.chunk for s in sentences}.values():
+            passage = self._passages.get(chunk.id)
+            if passage is None:
+                passage = prepare(chunk.text, [e for e in chunk.entities if e.end > e.start])
+                self._passages[chunk.id] = passage
+            raw = ranker.scores(q, passage)
+            keys.extend((chunk.id, c.start, c.end) for c in passage.candidates)
+            scores.append(raw)
+        if not keys:
+            return {}
+        raw = np.concatenate(scores).astype(np.float64)
+        return dict(zip(keys, (raw - _logsumexp(raw)).tolist()))
+
     def _candidates(self, sentences: list[_Sentence], qtype: QuestionType, terms: dict[str, float],
-                    question: str) -> list[_Candidate]:
+                    question: str, ranked: dict[tuple[int, int, int], float] | None = None) -> list[_Candidate]:
         """Scored answer spans inside the strong sentences, best first."""
         question_words = set(words(question))
         found: list[_Candidate] = []
         for sentence in sentences:
-            found.extend(self._sentence_candidates(sentence, qtype, terms, question_words))
+            found.extend(self._sentence_candidates(sentence, qtype, terms, question_words, ranked or {}))
         found.sort(key=lambda c: -c.score)
         return found
 
     def _sentence_candidates(self, sentence: _Sentence, qtype: QuestionType, terms: dict[str, float],
-                             question_words: set[str]) -> list[_Candidate]:
+                             question_words: set[str], ranked: dict[tuple[int, int, int], float]) -> list[_Candidate]:
         chunk = sentence.hit.chunk
         text = self.index.articles[chunk.article_id].text
         anchors = self._term_positions(text, sentence, terms)
+        local = self._local_norm(chunk, sentence, ranked)
+        heads = {stem for word in qtype.heads for stem in self.index.bm25.analyze(word)}
+        own_outlet = self.index.articles[chunk.article_id].outlet.casefold()
+        total = sum(terms.values()) or 1.0
         out = []
         # entities are sorted by start: only those starting inside the sentence are looked at
         first = bisect.bisect_left(chunk.entities, sentence.start - chunk.start, key=lambda e: e.start)
@@ -249,7 +299,12 @@ class Reader:
                 break
             if end > sentence.end:
                 continue
+            governor = self._governor(chunk, entity)
+            by_head = bool(heads) and entity.label != "ST" and self._names_head(text, chunk, entity, governor, heads) \
+                and not qtype.numeric and not qtype.labels <= DATE_LIKE
             prior = _label_prior(qtype, entity.label)
+            if by_head and entity.pos == "PROPN" and (prior is None or prior < 0.6):
+                prior = 0.6  # "the town of Zhanaozen" answers "which town" whatever the tagger called it
             if prior is None:
                 continue
             span = spans.trim(text, start, end)
@@ -260,23 +315,82 @@ class Reader:
                 if named != span:
                     span, prior = named, max(prior, 0.4)
             start, end = spans.extend_name(text, *span, sentence.end) if entity.label in ("PERSON", "ORG") else span
+            if text[start:end].casefold() == own_outlet:
+                continue  # "told CNN" in a CNN story is attribution, not an answer
+            named = entity.label in _NAME_LABELS or (entity.label == "NP" and qtype.labels & _NAME_LABELS)
+            if named and not any(ch.isupper() for ch in text[start:end]):
+                continue  # "mayor's building" tagged PERSON: a name in news copy is capitalised
             span_words = [w for w in words(text[start:end]) if w not in _QUESTION_STOP]
             if not span_words or all(w in question_words for w in span_words):
                 continue  # the question already names it: not an answer
             if spans.acronym(text[start:end]) in question_words:
                 continue  # "Collective Security Treaty Organization" when the question says CSTO
+            listed = False
             if qtype.plural:
                 start, end = spans.coordinated(text, start, end, sentence.start, sentence.end)
+                listed = spans.is_list(text[start:end])
+            if qtype.numeric:
+                start, end = spans.with_unit(text, start, end)
             overlap = sum(w in question_words for w in span_words) / len(span_words)
             closeness = _closeness(anchors, terms, (start + end) / 2)
             attached = _attached(text, start, end, sentence, terms, self.index.bm25, qtype.numeric)
-            score = (sentence.score + 0.25 * closeness - 0.3 * overlap + 0.15 * prior + 0.15 * attached)
+            share = _attached_share(text, start, end, sentence, terms, self.index.bm25) if qtype.numeric else 0.0
+            score = (sentence.score + 0.25 * closeness - 0.3 * overlap + 0.15 * prior + 0.15 * attached
+                     + self.settings.attached_share * share + self.settings.listed * listed
+                     - self.settings.bracketed * (qtype.numeric and spans.in_brackets(text, start, end))
+                     + self.settings.governed_by_head * by_head
+                     + self.settings.governed_by_term * terms.get(governor, 0.0) / total)
+            if ranked:
+                floor = self.settings.ranker_floor
+                logp = ranked.get((chunk.id, entity.start, entity.end), floor)
+                score += (self.settings.span_ranker * max(logp, floor)
+                          + self.settings.span_ranker_local * max(logp - local, floor))
             if qtype.wants_year and spans.YEAR.search(text[start:end]):
                 score += 0.1  # "when" is better answered by "2019" than by "for years" or "81"
             if not qtype.typed:
                 score -= 0.01 * len(span_words)  # short phrases are what people quote
-            out.append(_Candidate(sentence, start, end, text[start:end], entity.label, score, attached))
+            out.append(_Candidate(sentence, start, end, text[start:end], entity.label, score, attached, by_head))
         return out
+
+    def _names_head(self, text: str, chunk, entity, governor: str, heads: set[str]) -> bool:
+        """Whether the span names the thing the question asks about: it depends on a head word
+        ("the town of Zhanaozen", "a student, Nurlan Mailinov") or follows one ("TV channel
+        Khabar 24", "Prime Minister Askar Mamin"), without containing it."""
+        analyze = self.index.bm25.analyze
+        if set(analyze(chunk.text[entity.start:entity.end])) & heads:
+            return False
+        if governor in heads and entity.dep not in ("compound", "amod", "poss", "nmod"):
+            return True
+        start, end = chunk.start + entity.start, chunk.start + entity.end
+        apposition = re.match(r",\s+(?:the|a|an)\s+[^,.;()]{0,60}?(\w+)(?=\s*[,.;])", text[end:end + 80])
+        if apposition and set(analyze(apposition.group(1))) & heads:
+            return True  # "Magnum, the largest ... supermarket chain,"
+        before = re.findall(r"[\w'’-]+", text[max(0, start - 30):start])
+        if before and before[-1].lower() in NOT_CURRENT:
+            return False
+        stems = analyze(before[-1]) if before else []
+        if before and text[start - 1:start] == " " and text[start - 2:start - 1].isalnum() and stems \
+                and stems[0] in heads:
+            return len(before) < 2 or before[-2].lower() not in NOT_CURRENT
+        return False
+
+    def _governor(self, chunk, entity) -> str:
+        """Stem of the word `entity` depends on ("town" for "Zhanaozen" in "the town of
+        Zhanaozen"); empty when none, or when a "former"/"founding" marks it as past."""
+        if entity.gov_start < 0:
+            return ""
+        before = chunk.text[max(0, entity.gov_start - 12):entity.gov_start].split()
+        if before and before[-1].lower() in NOT_CURRENT:
+            return ""
+        stems = self.index.bm25.analyze(chunk.text[entity.gov_start:entity.gov_end])
+        return stems[0] if stems else ""
+
+    @staticmethod
+    def _local_norm(chunk, sentence: _Sentence, ranked: dict[tuple[int, int, int], float]) -> float:
+        """log of the summed ranker probability of the spans inside `sentence` (0 when none)."""
+        lo, hi = sentence.start - chunk.start, sentence.end - chunk.start
+        inside = [v for (c, s, e), v in ranked.items() if c == chunk.id and s >= lo and e <= hi]
+        return _logsumexp(np.array(inside)) if inside else 0.0
 
     def _term_positions(self, text: str, sentence: _Sentence, terms: dict[str, float]) -> dict[str, list[float]]:
         """Character positions in the sentence of the words that match each question term."""
@@ -372,6 +486,11 @@ class Reader:
         return tuple(citations)
 
 
+def _logsumexp(values: np.ndarray) -> float:
+    top = float(values.max())
+    return top + math.log(float(np.exp(values - top).sum()))
+
+
 def _closeness(positions: dict[str, list[float]], terms: dict[str, float], center: float) -> float:
     """How near a span is to all of the question's terms, idf-weighted, in [0, 1]."""
     total = sum(terms.values())
@@ -390,6 +509,22 @@ def _attached(text: str, start: int, end: int, sentence: _Sentence, terms: dict[
     after = re.findall(r"\w+", text[end:sentence.end])[:3]
     before = [] if numeric else re.findall(r"\w+", text[sentence.start:start])[-3:]
     return any(stem in terms for stem in bm25.analyze(" ".join(after + before)))
+
+
+def _margin(candidates: list[_Candidate]) -> float:
+    """Score of the best candidate over the best one stating another value (0..1)."""
+    if not candidates:
+        return 0.0
+    top = spans.value_key(candidates[0].text)
+    other = next((c.score for c in candidates if spans.value_key(c.text) != top), candidates[0].score - 1.0)
+    return min(1.0, candidates[0].score - other)
+
+
+def _attached_share(text: str, start: int, end: int, sentence: _Sentence, terms: dict[str, float], bm25) -> float:
+    """The idf share of the question's terms among the three words after a figure."""
+    after = re.findall(r"\w+", text[end:sentence.end])[:3]
+    found = set(bm25.analyze(" ".join(after))) & terms.keys()
+    return sum(terms[t] for t in found) / (sum(terms.values()) or 1.0)
 
 
 _NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"})

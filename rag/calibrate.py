@@ -19,7 +19,8 @@ import numpy as np
 
 from .answer import CALIBRATION_FILE, Calibration
 
-FEATURES = ("cosine", "lexical", "best_cosine", "typed_found", "attached", "agreement", "no_span", "unknown")
+FEATURES = ("cosine", "lexical", "best_cosine", "typed_found", "attached", "agreement", "no_span", "unknown",
+            "named", "margin")
 
 
 def load_dev(path: Path) -> list[dict]:
@@ -28,30 +29,40 @@ def load_dev(path: Path) -> list[dict]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
+# Evidence that can only make an answer more likely to be right: the fit may not give these a
+# negative weight (with 67 questions a chance pattern could otherwise say that agreement
+# between outlets lowers confidence).
+NON_NEGATIVE = ("cosine", "lexical", "best_cosine", "typed_found", "attached", "agreement", "named", "margin")
+
+
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.005, steps: int = 20000,
-                 rate: float = 0.5) -> tuple[float, np.ndarray]:
-    """Bias and weights of an L2-regularised logistic regression, by gradient descent."""
+                 rate: float = 0.5, non_negative: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    """Bias and weights of an L2-regularised logistic regression, by projected gradient descent
+    (weights flagged in `non_negative` are kept >= 0)."""
     w = np.zeros(x.shape[1])
     b = 0.0
     for _ in range(steps):
         p = 1.0 / (1.0 + np.exp(-(x @ w + b)))
         w -= rate * (x.T @ (p - y) / len(y) + l2 * w)
         b -= rate * float(np.mean(p - y))
+        if non_negative is not None:
+            w[non_negative] = np.maximum(w[non_negative], 0.0)
     return b, w
 
 
 def choose_threshold(probabilities: np.ndarray, answerable: np.ndarray, max_false_abstention: float) -> float:
     """The threshold that declines the most unanswerable questions while declining at most
-    `max_false_abstention` of the answerable ones; among equals, the one halfway between the
-    lowest and the highest, so that a small shift in scores does not flip a question."""
-    candidates = sorted(set(np.round(probabilities, 3).tolist()) | {0.0})
-    allowed = [t for t in candidates
-               if (np.mean(probabilities[answerable] < t) if answerable.any() else 0.0) <= max_false_abstention]
-    declined = {t: float(np.mean(probabilities[~answerable] < t)) if (~answerable).any() else 0.0 for t in allowed}
-    best = max(declined.values())
-    equal = [t for t in allowed if declined[t] == best]
-    lowest = max((p for p in probabilities[~answerable] if p < min(equal)), default=min(equal))
-    return float(round((lowest + min(equal)) / 2, 3)) if lowest < min(equal) else float(min(equal))
+    `max_false_abstention` of the answerable ones; the lowest such, placed halfway between two
+    dev questions' probabilities so that a small shift in scores does not flip either."""
+    values = np.unique(np.round(probabilities, 6))
+    candidates = [0.0] + [float(a + b) / 2 for a, b in zip(values, values[1:])] + [float(values[-1]) + 1e-3]
+
+    def rate(t: float, mask: np.ndarray) -> float:
+        return float(np.mean(probabilities[mask] < t)) if mask.any() else 0.0
+
+    allowed = [t for t in candidates if rate(t, answerable) <= max_false_abstention]
+    best = max(rate(t, ~answerable) for t in allowed)
+    return round(min(t for t in allowed if rate(t, ~answerable) == best), 6)
 
 
 def collect(assistant, rows: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -87,10 +98,10 @@ def main(argv: list[str] | None = None) -> int:
 
     assistant = Assistant.load(progress=False)
     x, y, answerable = collect(assistant, [row for path in args.dev for row in load_dev(path)])
-    bias, weights = fit_logistic(x, y)
+    bias, weights = fit_logistic(x, y, non_negative=np.array([n in NON_NEGATIVE for n in FEATURES]))
     probabilities = 1.0 / (1.0 + np.exp(-(x @ weights + bias)))
     threshold = choose_threshold(probabilities, answerable, args.max_false_abstention)
-    calibration = Calibration(round(bias, 4), {n: round(float(w), 4) for n, w in zip(FEATURES, weights)},
+    calibration = Calibration(round(bias, 6), {n: round(float(w), 6) for n, w in zip(FEATURES, weights)},
                               threshold, fitted_on=f"{' + '.join(p.name for p in args.dev)} ({len(y)} questions)")
     args.out.write_text(json.dumps(calibration.__dict__, indent=2) + "\n")
     declined = probabilities < threshold

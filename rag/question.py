@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .text import words
 
@@ -21,7 +21,7 @@ _HEAD_NOUNS: dict[frozenset[str], frozenset[str]] = {
                "broadcaster station watchdog team club university").split()): ORG_LIKE,
     frozenset(("president minister leader spokesman spokeswoman person man woman official chairman "
                "head comedian student editor journalist politician ruler successor predecessor "
-               "cosmonaut author chief ally").split()): frozenset({"PERSON"}),
+               "cosmonaut author chief ally mayor governor ambassador").split()): frozenset({"PERSON"}),
     frozenset("year month day date decade century".split()): DATE_LIKE,
     frozenset("nationality nationalities ethnicity language".split()): frozenset({"NORP", "LANGUAGE"}),
     frozenset("price cost fine sum".split()): frozenset({"MONEY", "CARDINAL", "QUANTITY"}),
@@ -32,6 +32,12 @@ _WH = re.compile(r"\b(how many|how much|how old|how long|how far|who|whom|whose|
 
 
 _TIME_UNITS = frozenset("seconds minutes hours days weeks months years decades centuries".split())
+# Words that end the noun phrase a wh-word governs ("which town did ...", "who is the ...").
+_PHRASE_END = frozenset(
+    "is are was were be been do does did has have had can could will would should may might must "
+    "to in on at of for from by with about as and or that this than after before during".split())
+_SKIPPED = frozenset("the a an kind type sort name".split())
+NOT_CURRENT = frozenset("former founding ex late then previous first".split())
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,7 @@ class QuestionType:
     labels: frozenset[str]
     plural: bool = False  # "which countries": the answer may be a list
     wants_year: bool = False  # "when", "what year": a figure beats "for years"
+    heads: frozenset[str] = frozenset()  # words naming what is asked for: "town", "student", "president"
 
     @property
     def numeric(self) -> bool:
@@ -54,6 +61,43 @@ class QuestionType:
 
 def classify(question: str) -> QuestionType:
     """The expected answer type of `question` by rules on its wh-word and head noun."""
+    qtype = _classify(question)
+    return replace(qtype, heads=head_words(question))
+
+
+def head_words(question: str) -> frozenset[str]:
+    """The words of the phrase a wh-word asks about: "which TV channel reported" -> tv, channel,
+    reported; "who is the president of" -> president; "which chain's spokesman" -> chain.
+
+    Up to three words after the wh-word (after "who is the" for who-questions), stopping at an
+    auxiliary, a preposition or after a possessive; an answer whose head word depends on one
+    of them (an apposition, "the town of X") is likely what is asked for.
+    """
+    lowered = question.lower().replace("’", "'")
+    match = _WH.search(lowered)
+    if not match or match.group(1) in ("when", "why", "how"):
+        return frozenset()
+    tokens = re.findall(r"[\w'-]+", lowered[match.end():])
+    if tokens and tokens[0] in ("is", "was", "are", "were"):
+        tokens = tokens[1:]  # "who is the president of ...", "what is the capital of ..."
+    elif match.group(1) in ("who", "whom", "whose"):
+        return frozenset()  # "who speaks for ...": no noun names the answer
+    out: list[str] = []
+    for position, token in enumerate(tokens):
+        if token in _SKIPPED and not out:
+            if token == "name" and tokens[position + 1:position + 2] == ["of"]:
+                return head_words("which " + " ".join(tokens[position + 2:]))  # "the name of the mayor"
+            continue
+        if token in _PHRASE_END or len(out) == 3:
+            break
+        possessive = token.endswith("'s")
+        out.append(token[:-2] if possessive else token)
+        if possessive:
+            break
+    return frozenset(out)
+
+
+def _classify(question: str) -> QuestionType:
     lowered = question.lower()
     match = _WH.search(lowered)
     wh = match.group(1) if match else ""
@@ -73,7 +117,7 @@ def classify(question: str) -> QuestionType:
     if wh == "where":
         return QuestionType(wh, PLACE_LIKE)
     if wh in ("which", "what") and match:
-        for word in following:
+        for word in following + sorted(head_words(question)):
             word = re.sub(r"'s$", "", word)
             singular = re.sub(r"(?<=[^s])s$", "", re.sub(r"ies$", "y", word))
             for nouns, labels in _HEAD_NOUNS.items():

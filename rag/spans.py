@@ -44,8 +44,36 @@ def coordinated(text: str, start: int, end: int, limit_start: int, limit_end: in
     """The whole list ("Russia, Belarus, ... and Tajikistan") around one of its items."""
     for match in _LIST.finditer(text, limit_start, limit_end):
         if match.start() <= start and end <= match.end():
-            return match.start(), match.end()
+            last = match.end()
+            while last > match.start() and text[last - 1] in ".,;:":
+                last -= 1  # "... and KTK." ends the sentence, not the name
+            return match.start(), last
     return start, end
+
+
+def is_list(text: str) -> bool:
+    """Whether a span is a list of several items ("MIR, Kazakhstan, ... and KTK")."""
+    return bool(_LIST.fullmatch(text))
+
+
+_CURRENCY = frozenset(
+    "tenge dollars dollar euros euro pounds pound roubles rubles rouble ruble yuan yen rupees "
+    "rupee hryvnia lira francs franc cents pence won dinars".split())
+
+
+def with_unit(text: str, start: int, end: int) -> tuple[int, int]:
+    """An amount with the currency word that follows it ("50" -> "50 tenge")."""
+    match = re.match(r" ([A-Za-z]+)\b", text[end:end + 16])
+    if match and match.group(1).lower() in _CURRENCY and any(ch.isdigit() for ch in text[start:end]):
+        return start, end + match.end()
+    return start, end
+
+
+def in_brackets(text: str, start: int, end: int) -> bool:
+    """Whether a span sits inside brackets right after the figure it converts: "50 tenge ($0.11)"."""
+    opening = text.rfind("(", max(0, start - 6), start)
+    return opening >= 0 and text[end:end + 2].lstrip(" ").startswith(")") and \
+        bool(re.search(r"\w\s*$", text[max(0, opening - 20):opening]))
 
 
 def acronym(text: str) -> str:
@@ -63,6 +91,10 @@ def value_key(text: str) -> str:
 def trim(text: str, start: int, end: int) -> tuple[int, int] | None:
     """A span without leading articles, possessive endings or surrounding punctuation."""
     span = text[start:end]
+    clock = re.match(r"(?i)\d{1,2}(?::\d\d)?\s*[ap]\.?m\.?\s+(?=\S)", span)
+    if clock and any(ch.isalnum() for ch in span[clock.end():]):
+        start += clock.end()  # "4 am some seven": the time is not the count
+        span = text[start:end]
     lead = re.match(r"(?i)(the|a|an|some|about|nearly|around)\s+", span)
     if lead and lead.end() < len(span):
         start += lead.end()

@@ -1,4 +1,4 @@
-"""The seed dev set (tests/data/seed_dev.jsonl): exact answers for clear cases, scores over the whole set.
+"""The seed dev set (tests/data/seed_dev*.jsonl): exact answers for clear cases, scores over the whole set.
 
 The thresholds sit a few points under what `python -m rag.eval` reports in EVAL.md, so that a
 change that makes answers worse fails here.
@@ -27,6 +27,16 @@ CLEAR = {
     "capital-renamed": ("Nur-Sultan", {"AFP"}),
     "emergency-regions": ("14", {"CNN"}),
     "aircraft-seized": ("five", {"Daily Mail", "CNN"}),
+    # a name in apposition to the noun the question asks about
+    "president": ("Tokayev", {"Daily Mail"}),
+    "unrest-began": ("Zhanaozen", {"Daily Mail"}),
+    "vanished-student": ("Nurlan Mailinov", {"Daily Mail"}),
+    "supermarket-chain": ("Magnum", {"Daily Mail"}),
+    # an amount with its currency, not the conversion in brackets; a count, not the time
+    "lpg-price": ("50 tenge", {"CNN"}),
+    "tenge-handout": ("2,000 tenge", {"Daily Mail"}),
+    "hypermarkets": ("seven", {"Daily Mail"}),
+    "tv-offices": ("MIR, Kazakhstan, Khabar, Eurasia, and KTK", {"Daily Mail"}),
 }
 
 
@@ -60,6 +70,6 @@ def test_scores_over_the_whole_dev_set(answers):
                 and any(g.lower() in a.citations[0].quote.lower() for g in row["answers"])
                 for row, a in answerable) / len(answerable)
     false_abstention = sum(a.answer is None for _, a in answerable) / len(answerable)
-    assert f1 >= 75.0
-    assert cited >= 0.88
+    assert f1 >= 85.0
+    assert cited >= 0.89
     assert false_abstention <= 0.05

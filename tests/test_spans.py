@@ -68,3 +68,48 @@ def test_value_keys_fold_number_words_and_articles():
     assert spans.value_key("twelve") == spans.value_key("12") == "12"
     assert spans.value_key("the Kremlin") == spans.value_key("Kremlin")
     assert spans.acronym("Collective Security Treaty Organization") == "csto"
+
+
+@pytest.mark.parametrize("question, heads", [
+    ("Which student vanished after posting footage?", {"student", "vanished"}),
+    ("In which town did the rallies begin?", {"town"}),
+    ("Which supermarket chain's spokesman said stores were looted?", {"supermarket", "chain"}),
+    ("Who is the president of Kazakhstan?", {"president"}),
+    ("What is the name of the mayor of Almaty?", {"mayor"}),
+    ("Who speaks for the police in Almaty?", set()),
+    ("When did protests flare up?", set()),
+])
+def test_head_words_name_what_the_question_asks_about(question, heads):
+    assert set(classify(question).heads) == heads
+
+
+def test_the_name_of_a_person_noun_asks_for_a_person():
+    assert set(classify("What is the name of the mayor of Almaty?").labels) == {"PERSON"}
+
+
+def _shaped(text: str, phrase: str, shape) -> str:
+    start = text.index(phrase)
+    return text.__getitem__(slice(*shape(text, start, start + len(phrase))))
+
+
+def test_amounts_take_their_currency_and_brackets_mark_conversions():
+    text = "a new price of 50 tenge ($0.11) per litre, and 2,000 tenge (£3.40) each"
+    assert _shaped(text, "50", spans.with_unit) == "50 tenge"
+    assert _shaped(text, "per", spans.with_unit) == "per"  # no figure, no unit
+    start = text.index("0.11")
+    assert spans.in_brackets(text, start, start + 4)
+    start = text.index("3.40")
+    assert spans.in_brackets(text, start, start + 4)
+    start = text.index("2,000")
+    assert not spans.in_brackets(text, start, start + 5)
+
+
+def test_a_time_of_day_is_cut_from_a_count_and_lists_end_before_the_full_stop():
+    text = "by 4 am some seven outlets were looted"
+    assert _shaped(text, "4 am some seven", spans.trim) == "seven"
+    listing = "The offices were looted in Almaty - MIR, Kazakhstan, Khabar, Eurasia, and KTK."
+    start = listing.index("Khabar")
+    found = spans.coordinated(listing, start, start + 6, 0, len(listing))
+    assert listing[found[0]:found[1]] == "MIR, Kazakhstan, Khabar, Eurasia, and KTK"
+    assert spans.is_list(listing[found[0]:found[1]])
+    assert not spans.is_list("Khabar 24")

@@ -161,7 +161,7 @@ def build_corpus(articles: list[Article], embedder: Embedder, chunking: ChunkSet
 
 
 def build(seeds_dir: Path, index_dir: Path, embedder: Embedder, chunking: ChunkSettings,
-          progress: bool = True, log: Callable[[str], None] | None = None) -> Path:
+          progress: bool = True, log: Callable[[str], None] | None = None, batch: int = BUILD_BATCH) -> Path:
     """Build the index for a seeds folder, save it and make it current; returns its folder."""
     log = log or (lambda message: print(message, file=sys.stderr))
     started = time.perf_counter()
@@ -173,8 +173,9 @@ def build(seeds_dir: Path, index_dir: Path, embedder: Embedder, chunking: ChunkS
     # text, and a build that was killed resumes where its last finished batch left off.
     from .embedcache import CachingEmbedder
 
+    Path(index_dir).mkdir(parents=True, exist_ok=True)
     corpus = build_corpus(articles, CachingEmbedder(embedder, Path(index_dir) / "cache"), chunking, progress,
-                          known_entities=_previous_entities(index_dir))
+                          known_entities=_previous_entities(index_dir), batch=batch, spool_dir=index_dir)
     corpus.manifest.update(corpus=fingerprint, skipped=problems,
                            build_seconds=round(time.perf_counter() - started, 2))
     return save(corpus, index_dir)

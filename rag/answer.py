@@ -49,9 +49,10 @@ class AnswerSettings:
     bracketed: float = 0.3  # a figure in brackets converts the one before it: "50 tenge ($0.11)"
     governed_by_head: float = 0.2  # an answer depending on the noun the question asks about ("the town of X")
     governed_by_term: float = 0.1  # ... or on a question word (idf share: "400 hospitalised")
-    span_ranker: float = 0.0  # weight of the span ranker's log-probability among the chunks read
+    span_ranker: float = 0.05  # weight of the span ranker's log-probability among the chunks read
     span_ranker_local: float = 0.0  # ... and among the spans of the candidate's own sentence
     ranker_floor: float = -12.0  # log-probabilities below this count as this
+    ranker_chunks: int = 3  # the ranker reads the chunks of the best sentences, this many
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class _Candidate:
     score: float
     attached: bool = False  # a number directly followed by what the question counts
     named: bool = False  # it names the thing the question asks about ("the town of X")
+    base: float = 0.0  # the score without the span ranker (which reads only the best chunks)
 
 
 @dataclass(frozen=True)
@@ -258,7 +260,12 @@ class Reader:
         ranker = self.ranker
         q = analyse_question(question, ranker.idf)
         keys, scores = [], []
-        for chunk in {s.hit.chunk.id: s.hit.chunk for s in sentences}.values():
+        chunks: dict[int, object] = {}
+        for sentence in sentences:  # the chunks of the best sentences, best first
+            if len(chunks) >= self.settings.ranker_chunks:
+                break
+            chunks.setdefault(sentence.hit.chunk.id, sentence.hit.chunk)
+        for chunk in chunks.values():
             passage = self._passages.get(chunk.id)
             if passage is None:
                 passage = prepare(chunk.text, [e for e in chunk.entities if e.end > e.start])
@@ -327,6 +334,8 @@ class Reader:
                 continue  # "Collective Security Treaty Organization" when the question says CSTO
             listed = False
             if qtype.plural:
+                if spans.straddles_list(text, start, end, sentence.start, sentence.end):
+                    continue
                 start, end = spans.coordinated(text, start, end, sentence.start, sentence.end)
                 listed = spans.is_list(text[start:end])
             if qtype.numeric:
@@ -340,6 +349,7 @@ class Reader:
                      - self.settings.bracketed * (qtype.numeric and spans.in_brackets(text, start, end))
                      + self.settings.governed_by_head * by_head
                      + self.settings.governed_by_term * terms.get(governor, 0.0) / total)
+            base = score
             if ranked:
                 floor = self.settings.ranker_floor
                 logp = ranked.get((chunk.id, entity.start, entity.end), floor)
@@ -349,7 +359,7 @@ class Reader:
                 score += 0.1  # "when" is better answered by "2019" than by "for years" or "81"
             if not qtype.typed:
                 score -= 0.01 * len(span_words)  # short phrases are what people quote
-            out.append(_Candidate(sentence, start, end, text[start:end], entity.label, score, attached, by_head))
+            out.append(_Candidate(sentence, start, end, text[start:end], entity.label, score, attached, by_head, base))
         return out
 
     def _names_head(self, text: str, chunk, entity, governor: str, heads: set[str]) -> bool:
@@ -428,7 +438,7 @@ class Reader:
                 groups[value] = [candidate]
                 continue
             similar = float(vectors[candidate.sentence.row].astype(np.float32) @ anchor) >= s.claim_similarity
-            close = candidate.score >= top.score - s.conflict_margin
+            close = candidate.base >= top.base - s.conflict_margin
             if value in groups and (similar or close):
                 groups[value].append(candidate)  # another report of the same value
             elif (value not in groups and qtype.typed and similar and close and candidate.attached

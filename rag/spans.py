@@ -51,6 +51,13 @@ def coordinated(text: str, start: int, end: int, limit_start: int, limit_end: in
     return start, end
 
 
+def straddles_list(text: str, start: int, end: int, limit_start: int, limit_end: int) -> bool:
+    """Whether a span runs across the edge of a list ("Almaty - MIR" of "... in Almaty - MIR,
+    Kazakhstan, ... and KTK"): a tagging slip, neither the list nor one of its items."""
+    return any(m.start() < end and start < m.end() and not (m.start() <= start and end <= m.end())
+               for m in _LIST.finditer(text, limit_start, limit_end))
+
+
 def is_list(text: str) -> bool:
     """Whether a span is a list of several items ("MIR, Kazakhstan, ... and KTK")."""
     return bool(_LIST.fullmatch(text))

@@ -113,3 +113,11 @@ def test_a_time_of_day_is_cut_from_a_count_and_lists_end_before_the_full_stop():
     assert listing[found[0]:found[1]] == "MIR, Kazakhstan, Khabar, Eurasia, and KTK"
     assert spans.is_list(listing[found[0]:found[1]])
     assert not spans.is_list("Khabar 24")
+
+
+def test_a_span_across_the_edge_of_a_list_is_recognised():
+    text = "The offices of five TV channels were looted in Almaty - MIR, Kazakhstan, Khabar, Eurasia, and KTK."
+    start = text.index("Almaty")
+    assert spans.straddles_list(text, start, text.index(", Kazakhstan"), 0, len(text))  # "Almaty - MIR"
+    item = text.index("Khabar")
+    assert not spans.straddles_list(text, item, item + len("Khabar"), 0, len(text))

@@ -130,12 +130,18 @@ def retrieval_runs(corpus: EvalCorpus, questions: Sequence[Question], vectors: n
 
 # -- answers -----------------------------------------------------------------------------
 
+# The extractor variant reported beside the default: the heuristic reader without the span ranker.
+HEURISTIC_ONLY = {"span_ranker": 0.0, "span_ranker_local": 0.0}
+
+
 def ask_all(corpus_or_assistant, questions: Sequence[Question], mode: str | None = None,
-            k: int = ANSWER_K) -> list[dict]:
-    """Answers (JSON contract) of the assistant, its retrieval switched to `mode` when given."""
+            k: int = ANSWER_K, answering: dict | None = None) -> list[dict]:
+    """Answers (JSON contract) of the assistant, its retrieval switched to `mode` when given and
+    its answer settings changed by `answering` (e.g. HEURISTIC_ONLY)."""
     assistant = getattr(corpus_or_assistant, "assistant", corpus_or_assistant)
-    if mode is not None and mode != "hybrid":
-        settings = replace(assistant.settings, retrieval=variant(assistant.settings.retrieval, mode))
+    if (mode is not None and mode != "hybrid") or answering:
+        settings = replace(assistant.settings, retrieval=variant(assistant.settings.retrieval, mode or "hybrid"),
+                           answering=replace(assistant.settings.answering, **(answering or {})))
         assistant = Assistant(assistant.index, assistant.embedder, settings)
     return [assistant.ask(q.question, k=k).to_dict() for q in questions]
 
@@ -147,17 +153,19 @@ def gold_hits(corpus: EvalCorpus, passage: int) -> list[Hit]:
 
 
 def read_given(corpus: EvalCorpus, questions: Sequence[Question], vectors: np.ndarray,
-               abstain: bool = True) -> list[dict]:
+               abstain: bool = True, answering: dict | None = None) -> list[dict]:
     """Reader mode with the pipeline's extractor: each question read against its gold passage only.
 
     With `abstain=False` the confidence threshold is set to 0, so the extractor always answers
     (SQuAD v1.1 has no unanswerable question, so this shows what abstention costs there).
     """
     reader = corpus.assistant.reader
-    if not abstain:
+    if not abstain or answering:
         from .answer import Reader
 
-        reader = Reader(reader.index, reader.settings, replace(reader.calibration, threshold=0.0))
+        reader = Reader(reader.index, replace(reader.settings, **(answering or {})),
+                        replace(reader.calibration, threshold=0.0) if not abstain else reader.calibration,
+                        reader.ranker)
     return [reader.read(q.question, v, gold_hits(corpus, q.gold)).to_dict() for q, v in zip(questions, vectors)]
 
 

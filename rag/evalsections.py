@@ -60,6 +60,8 @@ def seed(ctx: EvalContext) -> dict:
         rows = [[has_answer(h.chunk.text, q.answers) for h in retriever.retrieve(q.question, v, 20)]
                 for q, v in zip(answerable, ctx.vectors(answerable))]
         out["retrieval"][mode] = retrieval_summary(rows, evalrun.KS)
+    out["answers"]["hybrid, heuristic extractor only"] = evalrun.seed_summary(
+        questions, evalrun.ask_all(assistant, questions, answering=evalrun.HEURISTIC_ONLY))
     out["default_mode"] = "hybrid"
     out["examples"] = _examples(questions, evalrun.ask_all(assistant, questions))
     return out
@@ -94,6 +96,8 @@ def squad_reader(ctx: EvalContext) -> dict:
     out["extractors"]["pipeline"] = evalrun.squad_v1_summary(questions, evalrun.read_given(corpus, questions, vectors))
     out["extractors"]["pipeline, never abstains"] = evalrun.squad_v1_summary(
         questions, evalrun.read_given(corpus, questions, vectors, abstain=False))
+    out["extractors"]["pipeline, heuristic extractor only, never abstains"] = evalrun.squad_v1_summary(
+        questions, evalrun.read_given(corpus, questions, vectors, abstain=False, answering=evalrun.HEURISTIC_ONLY))
     spans = evalrun.span_scorer_given(corpus, questions)
     if spans is not None:
         out["extractors"]["span-scorer"] = evalrun.squad_v1_summary(questions, spans)
@@ -149,6 +153,8 @@ def news(ctx: EvalContext) -> dict:
     out["retrieval_held_out"] = evalrun.retrieval_runs(corpus, held_out, ctx.vectors(held_out), ctx.settings.retrieval)
     for mode in evalrun.MODES:
         out["answers"][mode] = evalrun.squad_v1_summary(questions, evalrun.ask_all(corpus, questions, mode))
+    out["answers"]["hybrid, heuristic extractor only"] = evalrun.squad_v1_summary(
+        questions, evalrun.ask_all(corpus, questions, answering=evalrun.HEURISTIC_ONLY))
     return out
 
 

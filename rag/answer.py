@@ -53,6 +53,7 @@ class AnswerSettings:
     span_ranker_local: float = 0.0  # ... and among the spans of the candidate's own sentence
     ranker_floor: float = -12.0  # log-probabilities below this count as this
     ranker_chunks: int = 3  # the ranker reads the chunks of the best sentences, this many
+    candidate_sentences: int = 50  # spans are looked for in this many of the best sentences
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,7 @@ class Reader:
             "agreement": math.log(agreeing),
             "no_span": float(top is None),
             "named": float(top is not None and top.named),
+            "unattached": float(qtype.numeric and (top is None or not top.attached)),
             "margin": _margin(candidates),
             "unknown": self._unknown_share(terms),
         }
@@ -283,7 +285,7 @@ class Reader:
         """Scored answer spans inside the strong sentences, best first."""
         question_words = set(words(question))
         found: list[_Candidate] = []
-        for sentence in sentences:
+        for sentence in sentences[: self.settings.candidate_sentences]:
             found.extend(self._sentence_candidates(sentence, qtype, terms, question_words, ranked or {}))
         found.sort(key=lambda c: -c.score)
         return found
@@ -293,9 +295,10 @@ class Reader:
         chunk = sentence.hit.chunk
         text = self.index.articles[chunk.article_id].text
         anchors = self._term_positions(text, sentence, terms)
-        local = self._local_norm(chunk, sentence, ranked)
+        local = self._local_norm(chunk, sentence, ranked) if self.settings.span_ranker_local > 0 else 0.0
         heads = {stem for word in qtype.heads for stem in self.index.bm25.analyze(word)}
         own_outlet = self.index.articles[chunk.article_id].outlet.casefold()
+        head_typed = bool(heads) and not qtype.numeric and not qtype.labels <= DATE_LIKE
         total = sum(terms.values()) or 1.0
         out = []
         # entities are sorted by start: only those starting inside the sentence are looked at
@@ -304,12 +307,13 @@ class Reader:
             start, end = chunk.start + entity.start, chunk.start + entity.end
             if start >= sentence.end:
                 break
-            if end > sentence.end:
-                continue
-            governor = self._governor(chunk, entity)
-            by_head = bool(heads) and entity.label != "ST" and self._names_head(text, chunk, entity, governor, heads) \
-                and not qtype.numeric and not qtype.labels <= DATE_LIKE
+            if end > sentence.end or entity.label == "ST":
+                continue  # parse subtrees are for the span ranker; the heuristics read names and phrases
             prior = _label_prior(qtype, entity.label)
+            if prior is None and not (head_typed and entity.pos == "PROPN"):
+                continue
+            governor = self._governor(chunk, entity) if head_typed else ""
+            by_head = head_typed and self._names_head(text, chunk, entity, governor, heads)
             if by_head and entity.pos == "PROPN" and (prior is None or prior < 0.6):
                 prior = 0.6  # "the town of Zhanaozen" answers "which town" whatever the tagger called it
             if prior is None:
@@ -348,7 +352,7 @@ class Reader:
                      + self.settings.attached_share * share + self.settings.listed * listed
                      - self.settings.bracketed * (qtype.numeric and spans.in_brackets(text, start, end))
                      + self.settings.governed_by_head * by_head
-                     + self.settings.governed_by_term * terms.get(governor, 0.0) / total)
+                     + self.settings.governed_by_term * terms.get(governor or self._governor(chunk, entity), 0.0) / total)
             base = score
             if ranked:
                 floor = self.settings.ranker_floor

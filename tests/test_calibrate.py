@@ -30,3 +30,14 @@ def test_non_negative_weights_stay_non_negative():
     _, held = fit_logistic(x, y, steps=3000, non_negative=np.array([False, True]))
     assert free[0] > 0 > free[1]
     assert held[1] == 0.0 and held[0] > 0
+
+
+def test_sample_weights_shift_the_fit_toward_the_heavier_examples():
+    x = np.array([[1.0], [1.0], [1.0], [1.0]])
+    y = np.array([1.0, 1.0, 0.0, 0.0])
+    even_bias, even = fit_logistic(x, y, steps=4000)
+    bias, heavy = fit_logistic(x, y, steps=4000, sample_weight=np.array([3.0, 3.0, 1.0, 1.0]))
+    even_p = 1 / (1 + np.exp(-(even[0] + even_bias)))
+    heavy_p = 1 / (1 + np.exp(-(heavy[0] + bias)))
+    assert abs(even_p - 0.5) < 0.02
+    assert abs(heavy_p - 0.75) < 0.02

@@ -53,7 +53,7 @@ class AnswerSettings:
     span_ranker_local: float = 0.0  # ... and among the spans of the candidate's own sentence
     ranker_floor: float = -12.0  # log-probabilities below this count as this
     ranker_chunks: int = 3  # the ranker reads the chunks of the best sentences, this many
-    candidate_sentences: int = 50  # spans are looked for in this many of the best sentences
+    candidate_sentences: int = 20  # spans are looked for in this many of the best sentences
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import OrderedDict
 import bisect
 import json
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from .store import CorpusIndex
 from .text import sentence_spans, words
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
+PASSAGE_CACHE = 4096  # chunks whose span-ranker analysis is kept between questions
 # Words that carry no content in a question.
 _QUESTION_STOP = frozenset(
     "who whom whose what which when where why how many much is are was were be been being do does did "
@@ -120,7 +122,7 @@ class Reader:
         self.settings = settings or AnswerSettings()
         self.calibration = calibration or Calibration.load()
         self._ranker = ranker
-        self._passages: dict[int, object] = {}  # chunk id -> the ranker's analysis of its text
+        self._passages: OrderedDict[int, object] = OrderedDict()  # chunk id -> the ranker's analysis of it
 
     @property
     def ranker(self):
@@ -272,6 +274,10 @@ class Reader:
             if passage is None:
                 passage = prepare(chunk.text, [e for e in chunk.entities if e.end > e.start])
                 self._passages[chunk.id] = passage
+                if len(self._passages) > PASSAGE_CACHE:
+                    self._passages.popitem(last=False)  # the least recently read chunk
+            else:
+                self._passages.move_to_end(chunk.id)
             raw = ranker.scores(q, passage)
             keys.extend((chunk.id, c.start, c.end) for c in passage.candidates)
             scores.append(raw)

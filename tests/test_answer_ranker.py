@@ -1,0 +1,51 @@
+"""How the answer stage mixes in the span ranker, with a stand-in ranker on the real seed index."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+import rag.answer
+from rag.answer import Reader
+from rag.reader import default_reader
+
+
+class FavouringRanker:
+    """The shipped ranker's idf, but a score that strongly prefers spans reading `favourite`."""
+
+    def __init__(self, favourite: str) -> None:
+        self.idf = default_reader().idf
+        self.favourite = favourite
+        self.read: list[int] = []
+
+    def scores(self, question, passage) -> np.ndarray:
+        self.read.append(len(passage.candidates))
+        return np.array([50.0 if passage.text[c.start:c.end] == self.favourite else 0.0
+                         for c in passage.candidates], dtype=np.float32)
+
+
+def _ask(assistant, reader: Reader, question: str):
+    vector = assistant.embedder.encode([question])[0]
+    hits = assistant.retriever.retrieve(question, vector, reader.settings.read_top)
+    return reader.read(question, vector, hits)
+
+
+def test_the_ranker_weight_decides_between_candidates(assistant):
+    question = "Who is the president of Kazakhstan?"
+    base = assistant.reader
+    ranker = FavouringRanker("Nursultan Nazarbayev")
+    heuristic = Reader(base.index, replace(base.settings, span_ranker=0.0), base.calibration, ranker)
+    assert _ask(assistant, heuristic, question).answer == "Tokayev"
+    assert ranker.read == []  # weight 0: the ranker is never run
+    mixed = Reader(base.index, replace(base.settings, span_ranker=0.1), base.calibration, ranker)
+    assert _ask(assistant, mixed, question).answer == "Nursultan Nazarbayev"
+    assert 1 <= len(ranker.read) <= base.settings.ranker_chunks
+
+
+def test_the_ranker_analysis_cache_is_bounded(assistant, monkeypatch):
+    monkeypatch.setattr(rag.answer, "PASSAGE_CACHE", 2)
+    base = assistant.reader
+    reader = Reader(base.index, base.settings, base.calibration, base.ranker)
+    for question in ("Who chairs the CSTO?", "How old is Nazarbayev?", "Which US firm controls half of the Tengiz oilfield?"):
+        _ask(assistant, reader, question)
+        assert len(reader._passages) <= 2

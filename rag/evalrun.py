@@ -33,13 +33,16 @@ from .text import content_hash
 
 KS = (1, 5, 20)
 # Retrieval variants compared side by side; "hybrid" is the shipped default.
-MODES = ("bm25", "dense", "hybrid-rrf", "hybrid")
+MODES = ("bm25", "dense", "hybrid-rrf", "hybrid-linear", "hybrid")
 
 
 def variant(base: RetrievalSettings, mode: str) -> RetrievalSettings:
-    """Settings of one retrieval variant: a single retriever, plain RRF, or the default fusion."""
+    """Settings of one retrieval variant: a single retriever, plain RRF, the linear score fusion,
+    or the default fusion."""
     if mode == "hybrid-rrf":
         return replace(base, mode="hybrid", fusion="rrf", dense_weight=1.0, bm25_weight=1.0)
+    if mode == "hybrid-linear":
+        return replace(base, mode="hybrid", fusion="score")
     if mode not in ("bm25", "dense", "hybrid"):
         raise ValueError(f"unknown retrieval variant {mode!r}; choose from {', '.join(MODES)}")
     return replace(base, mode=mode)

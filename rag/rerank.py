@@ -19,6 +19,7 @@ plain reciprocal rank fusion 75.8/94.4; EVAL.md has the current figures.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -83,3 +84,53 @@ def fuse(bm25: np.ndarray, dense: np.ndarray, sentence: np.ndarray, weights: Fus
     return (weights.bm25 * relative(np.asarray(bm25, dtype=np.float32)) + weights.dense * np.asarray(dense, dtype=np.float32)
             + weights.sentence * np.asarray(sentence, dtype=np.float32)
             + weights.coverage * np.asarray(covered, dtype=np.float32))
+
+
+@dataclass(frozen=True)
+class LearnedRanker:
+    """A tiny MLP over the candidate features of rag/features.py, trained listwise (softmax over
+    each question's candidates) by `python -m rag.train_fusion`.
+
+    score = out . tanh(hidden @ ((x - mean) / scale) + bias); `features` names the columns of x.
+    """
+
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    hidden: np.ndarray  # (units, features)
+    bias: np.ndarray  # (units,)
+    out: np.ndarray  # (units,)
+
+    def __post_init__(self) -> None:
+        n = len(self.features)
+        if self.mean.shape != (n,) or self.scale.shape != (n,) or self.hidden.shape[1] != n:
+            raise ValueError(f"ranker shapes do not match its {n} features")
+        if self.bias.shape != (self.hidden.shape[0],) or self.out.shape != (self.hidden.shape[0],):
+            raise ValueError("ranker hidden layer shapes differ")
+
+    def score(self, x: np.ndarray) -> np.ndarray:
+        """One score per row of `x` (columns in the order of `features`)."""
+        z = (np.asarray(x, dtype=np.float32) - self.mean) / self.scale
+        return np.tanh(z @ self.hidden.T + self.bias) @ self.out
+
+    def save(self, path: Path) -> None:
+        np.savez(path, features=np.array(self.features), mean=self.mean, scale=self.scale,
+                 hidden=self.hidden, bias=self.bias, out=self.out)
+
+    @classmethod
+    def load(cls, path: Path) -> "LearnedRanker":
+        with np.load(path) as d:
+            return cls(tuple(str(f) for f in d["features"]),
+                       *(np.asarray(d[k], dtype=np.float32) for k in ("mean", "scale", "hidden", "bias", "out")))
+
+
+RANKER_FILE = Path(__file__).resolve().parent / "models" / "fusion.npz"
+_loaded: dict[str, object] = {}
+
+
+def default_ranker() -> LearnedRanker:
+    """The shipped reranker (rag/models/fusion.npz), loaded once."""
+    if "ranker" not in _loaded:
+        _loaded["ranker"] = LearnedRanker.load(RANKER_FILE)
+    return _loaded["ranker"]
+

@@ -1,8 +1,10 @@
-"""Retrieval: dense (FAISS) and BM25 candidates fused by a weighted sum of normalised scores.
+"""Retrieval: dense (FAISS) and BM25 candidates, reranked by a learned model over their features.
 
-Hybrid mode scores the union of both candidate lists with `rerank.fuse` (relative BM25, chunk
-cosine, best sentence cosine; weights fitted on SQuAD train, see rag/rerank.py). Weighted
-reciprocal rank fusion stays available (`fusion="rrf"`) for comparison in EVAL.md.
+Hybrid mode (the default, `fusion="learned"`) takes the union of the dense and BM25 lists,
+computes the features of rag/features.py for each candidate and orders them by the small MLP
+of rag/rerank.py (`rerank.default_ranker`).
+`fusion="score"` is the earlier weighted sum of four normalised signals (`rerank.fuse`);
+weighted reciprocal rank fusion stays available (`fusion="rrf"`) for comparison in EVAL.md.
 """
 from __future__ import annotations
 
@@ -12,11 +14,12 @@ import numpy as np
 
 from .index import top_k
 from .records import Hit
-from .rerank import FusionWeights, coverage, fuse, sentence_max
+from . import features as F
+from .rerank import FusionWeights, LearnedRanker, coverage, default_ranker, fuse, sentence_max
 from .store import CorpusIndex
 
 MODES = ("hybrid", "dense", "bm25")
-FUSIONS = ("score", "rrf")
+FUSIONS = ("learned", "score", "rrf")
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,7 @@ class RetrievalSettings:
     """How the two rankings are combined; weights are chosen on dev data (see EVAL.md)."""
 
     mode: str = "hybrid"
-    fusion: str = "score"  # how hybrid mode combines: normalised score sum, or reciprocal ranks
+    fusion: str = "learned"  # how hybrid mode combines: learned reranker, normalised score sum, reciprocal ranks
     weights: FusionWeights = field(default_factory=FusionWeights)  # score fusion
     dense_weight: float = 1.0  # reciprocal rank fusion
     bm25_weight: float = 1.0
@@ -58,9 +61,13 @@ class UnknownOutlet(ValueError):
 class Retriever:
     """Top-k chunks for a question, optionally restricted to one outlet."""
 
-    def __init__(self, index: CorpusIndex, settings: RetrievalSettings | None = None) -> None:
+    def __init__(self, index: CorpusIndex, settings: RetrievalSettings | None = None,
+                 ranker: LearnedRanker | None = None) -> None:
+        """`ranker` (learned fusion) defaults to the trained one in rag/models/fusion.npz."""
         self.index = index
         self.settings = settings or RetrievalSettings()
+        self._ranker = ranker
+        self._profiles: dict[int, F.ChunkProfile] = {}  # filled as chunks become candidates
         self._by_outlet = self._outlet_table()
         self._chunk_terms: dict[int, frozenset[str]] = {}  # filled as chunks become candidates
 
@@ -99,6 +106,17 @@ class Retriever:
         s = self.settings
         if s.mode == "hybrid" and s.fusion == "score":
             return self._score_fusion(question, query_vector, k, allowed)
+        if s.mode == "hybrid" and s.fusion == "learned":
+            if query_vector is None:
+                raise ValueError("mode 'hybrid' needs a query vector")
+            found = self.candidates(question, query_vector, k, allowed)
+            if found is None:
+                return []
+            candidates, x = found
+            scores = self.ranker.score(x[:, [F.FEATURES.index(f) for f in self.ranker.features]])
+            order = np.lexsort((candidates, -scores))[:k]  # ties go to the lower chunk id
+            return [Hit(self.index.chunks[int(candidates[i])], float(scores[i]), rank)
+                    for rank, i in enumerate(order.tolist(), start=1)]
         rankings, weights = [], []
         if s.mode in ("hybrid", "dense"):
             if query_vector is None:
@@ -150,3 +168,60 @@ class Retriever:
         order = np.lexsort((candidates, -fused))[:k]  # ties go to the lower chunk id
         return [Hit(self.index.chunks[int(candidates[i])], float(fused[i]), rank)
                 for rank, i in enumerate(order.tolist(), start=1)]
+
+    @property
+    def ranker(self) -> LearnedRanker:
+        if self._ranker is None:
+            self._ranker = default_ranker()
+        return self._ranker
+
+    def _profile(self, chunk_id: int) -> F.ChunkProfile:
+        """What the features need of a chunk that does not depend on the question, built once."""
+        profile = self._profiles.get(chunk_id)
+        if profile is None:
+            index, bm25 = self.index, self.index.bm25
+            chunk = index.chunks[chunk_id]
+            article = index.articles[chunk.article_id]
+            rows = index.sentences.by_chunk.get(chunk_id, [])
+            sentences = index.sentences
+            profile = self._profiles[chunk_id] = F.ChunkProfile(
+                terms=tuple(bm25.analyze(chunk.text)),
+                sentences=tuple(tuple(bm25.analyze(article.text[sentences.start[r]:sentences.end[r]])) for r in rows),
+                headline=frozenset(bm25.analyze(article.headline)) if article.headline else frozenset(),
+                entities=tuple((e.label, chunk.text[e.start:e.end].lower()) for e in chunk.entities
+                               if e.label not in ("NP", "ST")))
+        return profile
+
+    def candidates(self, question: str, query_vector: np.ndarray, k: int,
+                   allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+        """Candidate chunk ids (sorted: the dense and BM25 top-`depth` lists) and their feature
+        rows (columns: `features.FEATURES`); None when no retriever finds anything."""
+        depth = max(k, self.settings.depth)
+        index, bm25 = self.index, self.index.bm25
+        query = np.asarray(query_vector, dtype=np.float32)
+        dense_ids, dense_scores = index.dense.search(query, depth, allowed)
+        bm25_all = bm25.scores(question)
+        if allowed is not None:
+            mask = np.zeros(len(bm25_all), dtype=bool)
+            mask[allowed] = True
+            bm25_all = np.where(mask, bm25_all, 0.0)
+        bm25_ids, _ = top_k(bm25_all, depth, positive_only=True)
+        candidates = np.union1d(dense_ids, bm25_ids).astype(np.int64)
+        if not len(candidates):
+            return None
+        cosine = dict(zip(dense_ids.tolist(), dense_scores.tolist()))
+        missing = np.array([i for i in candidates.tolist() if i not in cosine], dtype=np.int64)
+        if len(missing):  # BM25-only candidates: their cosines, by a search restricted to them
+            ids, scores = index.dense.search(query, len(missing), missing)
+            cosine.update(zip(ids.tolist(), scores.tolist()))
+        dense_rank = {c: r for r, c in enumerate(dense_ids.tolist(), start=1)}
+        bm25_rank = {c: r for r, c in enumerate(bm25_ids.tolist(), start=1)}
+        asked = F.Question.of(question, bm25)
+        sentences = index.sentences
+        rows = np.zeros((len(candidates), len(F.FEATURES)), dtype=np.float32)
+        for n, chunk_id in enumerate(candidates.tolist()):
+            rows[n] = F.row(asked, self._profile(chunk_id), float(bm25_all[chunk_id]), cosine[chunk_id],
+                            F.sentence_cosines(sentences.by_chunk.get(chunk_id, []), sentences.vectors, query),
+                            dense_rank.get(chunk_id, depth), bm25_rank.get(chunk_id, depth))
+        F.normalise(rows)
+        return candidates, rows

@@ -1,11 +1,16 @@
-"""`python -m rag.train_fusion`: fit the hybrid retrieval weights of rag/rerank.py.
+"""`python -m rag.train_fusion`: fit the hybrid retrieval rerankers of rag/rerank.py.
 
 Training data never overlaps what EVAL.md reports: 1,000 questions over 40 whole articles of
-SQuAD v1.1 *train*, and the tuning half of the news questions (`evalsets.news_split`). Each
-question's candidates (top 50 dense and top 50 BM25 passages) become rows of the three
-signals; a conditional (listwise) logistic model, softmax over each question's candidates,
-is fitted to put the gold passage first, and its weights, scaled to sum to 1, are the fusion
-weights.
+SQuAD v1.1 *train*, and the tuning half of the news questions (`evalsets.news_split`), both
+indexed by the real pipeline (cached like the evaluation corpora). Each question's candidates
+(top 50 dense and top 50 BM25 chunks) become rows of the features of rag/features.py, taken
+from `Retriever.candidates` itself, so training sees exactly what a query computes.
+
+- The learned reranker (the default): a one-hidden-layer MLP, trained listwise (softmax over
+  each question's candidates, the gold passage's chunks as positives) with Adam in torch
+  (training only; scoring is numpy), written to rag/models/fusion.npz.
+- The linear score fusion (`fusion="score"`): a conditional logistic model over four of the
+  features, its weights scaled to sum to 1, printed for `rerank.FusionWeights`.
 """
 from __future__ import annotations
 
@@ -17,45 +22,74 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 DEPTH = 50
+HIDDEN = 16  # units of the reranker's hidden layer
+LINEAR = ("bm25", "dense", "sentence", "coverage")  # the score fusion's signals
 
 
-def signals(passages, questions, embedder) -> list[tuple[np.ndarray, int]]:
-    """Per question with its gold passage among the candidates: rows (relative BM25, cosine,
-    best sentence cosine, coverage) of the candidates, and the gold row."""
-    from .index import BM25Index, top_k
-    from .rerank import coverage, relative
-    from .text import sentence_spans
+def feature_groups(corpus, questions, vectors) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per question whose gold passage is among the candidates: the candidates' feature rows
+    (columns `features.FEATURES`) and which of them belong to the gold passage."""
+    from .retrieve import RetrievalSettings, Retriever
 
-    bm25 = BM25Index.build(passages.texts)
-    vectors = embedder.encode(passages.texts)
-    owner, sentences = [], []
-    for i, text in enumerate(passages.texts):
-        for start, end in sentence_spans(text):
-            owner.append(i)
-            sentences.append(text[start:end])
-    sentence_vectors = embedder.encode(sentences)
-    owner = np.asarray(owner)
-    query_vectors = embedder.encode([q.question for q in questions])
-    passage_terms = [frozenset(bm25.analyze(text)) for text in passages.texts]
+    retriever = Retriever(corpus.index, RetrievalSettings(depth=DEPTH))
     groups = []
-    for q, qv in zip(questions, query_vectors):
-        b = bm25.scores(q.question)
-        d = vectors @ qv
-        best = np.full(len(passages), -1.0, dtype=np.float32)
-        np.maximum.at(best, owner, sentence_vectors @ qv)
-        dense_top = np.argsort(-d, kind="stable")[:DEPTH]
-        candidates = np.union1d(dense_top, top_k(b, DEPTH, positive_only=True)[0])
-        terms = {t: bm25.idf(t) for t in bm25.analyze(q.question)}
-        covered = coverage(terms, [passage_terms[i] for i in candidates.tolist()])
-        x = np.stack([relative(b)[candidates], d[candidates], best[candidates], covered], axis=1)
-        gold = np.flatnonzero(candidates == q.gold)
-        if len(gold):  # a question whose passage no retriever finds teaches fusion nothing
-            groups.append((x.astype(np.float64), int(gold[0])))
+    for q, vector in zip(questions, vectors):
+        found = retriever.candidates(q.question, vector, DEPTH)
+        if found is None:
+            continue
+        ids, x = found
+        gold = np.array([q.gold in corpus.hit_passages(_Hit(corpus.index.chunks[i])) for i in ids.tolist()])
+        if gold.any():  # a question whose passage no retriever finds teaches fusion nothing
+            groups.append((x.astype(np.float64), gold))
     return groups
 
 
+class _Hit:
+    """The part of a Hit that `EvalCorpus.hit_passages` reads."""
+
+    def __init__(self, chunk) -> None:
+        self.chunk = chunk
+
+
+def train_ranker(groups: list[tuple[np.ndarray, np.ndarray]], features: tuple[str, ...], hidden: int = HIDDEN,
+                 weight_decay: float = 1e-3, epochs: int = 40, seed: int = 0):
+    """A `rerank.LearnedRanker` minimising the mean negative log of the softmax probability
+    mass on each question's gold rows (Adam, batches of 32 questions)."""
+    import torch
+
+    from .features import FEATURES
+    from .rerank import LearnedRanker
+
+    torch.manual_seed(seed)
+    columns = [FEATURES.index(f) for f in features]
+    stacked = np.vstack([x[:, columns] for x, _ in groups])
+    mean, scale = stacked.mean(0), stacked.std(0) + 1e-6
+    data = [(torch.tensor((x[:, columns] - mean) / scale, dtype=torch.float32), torch.tensor(y))
+            for x, y in groups]
+    net = torch.nn.Sequential(torch.nn.Linear(len(columns), hidden), torch.nn.Tanh(),
+                              torch.nn.Linear(hidden, 1, bias=False))
+    optimiser = torch.optim.Adam(net.parameters(), lr=3e-3, weight_decay=weight_decay)
+    for epoch in range(epochs):
+        order = np.random.RandomState(seed + epoch).permutation(len(data))
+        for start in range(0, len(order), 32):
+            loss = 0.0
+            for i in order[start:start + 32]:
+                z, gold = data[i]
+                s = net(z).squeeze(1)
+                loss = loss + torch.logsumexp(s, 0) - torch.logsumexp(s.masked_fill(~gold, -1e9), 0)
+            optimiser.zero_grad()
+            (loss / 32).backward()
+            optimiser.step()
+    first, second = net[0], net[2]
+    return LearnedRanker(tuple(features), mean.astype(np.float32), scale.astype(np.float32),
+                         first.weight.detach().numpy().astype(np.float32),
+                         first.bias.detach().numpy().astype(np.float32),
+                         second.weight.detach().numpy()[0].astype(np.float32))
+
+
 def _objective(groups: list[tuple[np.ndarray, int]], w: np.ndarray, l2: float):
-    """Mean negative log-softmax probability of the gold rows (+ L2), its gradient and Hessian."""
+    """Mean negative log-softmax probability of the gold rows (+ L2), its gradient and Hessian
+    (`groups`: feature rows and the index of the gold row)."""
     loss, gradient, hessian = 0.5 * l2 * w @ w, l2 * w, l2 * np.eye(len(w))
     for x, gold in groups:
         z = x @ w
@@ -98,20 +132,36 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rag.train_fusion", description=__doc__.splitlines()[0])
     parser.add_argument("--external", type=Path, default=REPO.parent / "shared" / "eval" / "external")
     parser.add_argument("--cache", type=Path, default=REPO / ".cache")
+    parser.add_argument("--out", type=Path, default=None, help="reranker file (default rag/models/fusion.npz)")
+    parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
     from .embed import MiniLMEmbedder
     from .embedcache import CachingEmbedder
+    from .evalrun import open_corpus
     from .evalsets import news_corpus, news_split, squad_train_sample
+    from .features import FEATURES
+    from .pipeline import Settings
+    from .rerank import RANKER_FILE
 
     embedder = CachingEmbedder(MiniLMEmbedder(), args.cache / "embeddings")
+    settings = Settings()
     train_passages, train_questions = squad_train_sample(args.external / "squad_v1.1_train_paragraphs.jsonl.gz")
     news_passages, news_questions = news_corpus(args.external / "realtimeqa_news_evidence.jsonl")
     tune, _ = news_split(news_questions)
-    groups = signals(train_passages, train_questions, embedder) + signals(news_passages, tune, embedder)
-    w = listwise_weights(groups)
-    w = w / w.sum()
+    groups = []
+    for name, passages, questions in (("squad-train-sample", train_passages, train_questions),
+                                      ("news", news_passages, tune)):
+        corpus = open_corpus(name, passages, embedder, args.cache, settings, progress=not args.no_progress)
+        groups += feature_groups(corpus, questions, embedder.encode([q.question for q in questions]))
     print(f"{len(train_questions)} SQuAD train + {len(tune)} news tuning questions; "
           f"{len(groups)} with the gold passage among the candidates")
+    ranker = train_ranker(groups, FEATURES)
+    out = args.out or RANKER_FILE
+    ranker.save(out)
+    print(f"reranker ({len(FEATURES)} features, {HIDDEN} hidden units) written to {out}")
+    columns = [FEATURES.index(f) for f in LINEAR]
+    w = listwise_weights([(x[:, columns], int(np.flatnonzero(y)[0])) for x, y in groups])
+    w = w / w.sum()
     print(f"FusionWeights(bm25={w[0]:.3f}, dense={w[1]:.3f}, sentence={w[2]:.3f}, coverage={w[3]:.3f})")
     return 0
 

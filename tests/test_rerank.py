@@ -65,7 +65,7 @@ def test_hybrid_fusion_ranks_by_the_fused_score():
     # Dense alone prefers chunk 3 (10 degrees away); BM25 only knows chunk 0 ("Pashinyan").
     dense_only = Retriever(index, RetrievalSettings(mode="dense")).retrieve("Pashinyan", query, 4)
     assert [h.chunk.id for h in dense_only] == [3, 2, 1, 0]
-    bm25_heavy = RetrievalSettings(weights=FusionWeights(bm25=0.9, dense=0.05, sentence=0.05, coverage=0.0))
+    bm25_heavy = RetrievalSettings(fusion="score", weights=FusionWeights(bm25=0.9, dense=0.05, sentence=0.05, coverage=0.0))
     hits = Retriever(index, bm25_heavy).retrieve("Pashinyan", query, 4)
     assert [h.chunk.id for h in hits] == [0, 3, 2, 1]
     cos = np.cos(np.radians([80, 10, 20, 50]))  # angles to chunks 0, 3, 2, 1

@@ -47,7 +47,7 @@ class AnswerSettings:
     rival_coverage: float = 0.7  # ... and hold this share of the question words the best one holds
     max_citations: int = 5
     attached_share: float = 0.2  # a figure followed by the question's rarest words ("three ... beheaded")
-    listed: float = 0.15  # a whole list answering a plural question ("which countries")
+    listed: float = 0.25  # a whole list answering a plural question ("which countries")
     bracketed: float = 0.3  # a figure in brackets converts the one before it: "50 tenge ($0.11)"
     governed_by_head: float = 0.2  # an answer depending on the noun the question asks about ("the town of X")
     governed_by_term: float = 0.1  # ... or on a question word (idf share: "400 hospitalised")
@@ -379,8 +379,8 @@ class Reader:
         analyze = self.index.bm25.analyze
         if set(analyze(chunk.text[entity.start:entity.end])) & heads:
             return False
-        if governor in heads and entity.dep not in ("compound", "amod", "poss", "nmod"):
-            return True
+        if governor in heads and entity.dep in ("appos", "pobj"):
+            return True  # "a student, Nurlan Mailinov," / "the town of Zhanaozen"; not the subject of a verb
         start, end = chunk.start + entity.start, chunk.start + entity.end
         apposition = re.match(r",\s+(?:the|a|an)\s+[^,.;()]{0,60}?(\w+)(?=\s*[,.;])", text[end:end + 80])
         if apposition and set(analyze(apposition.group(1))) & heads:
@@ -525,10 +525,15 @@ def _attached(text: str, start: int, end: int, sentence: _Sentence, terms: dict[
               numeric: bool) -> bool:
     """Whether a question term stands right beside the span: "13 security officers",
     "Prime Minister Askar Mamin". A number counts what follows it, so only the words after
-    it are looked at."""
+    it are looked at. Beside a name, only a term of at least half the weight of the question's
+    rarest one counts ("Kazakhs may make up ..." is not attached to "which countries make up
+    the CSTO")."""
     after = re.findall(r"\w+", text[end:sentence.end])[:3]
-    before = [] if numeric else re.findall(r"\w+", text[sentence.start:start])[-3:]
-    return any(stem in terms for stem in bm25.analyze(" ".join(after + before)))
+    if numeric:
+        return any(stem in terms for stem in bm25.analyze(" ".join(after)))
+    before = re.findall(r"\w+", text[sentence.start:start])[-3:]
+    strong = 0.5 * max(terms.values(), default=0.0)
+    return any(terms.get(stem, -1.0) >= strong for stem in bm25.analyze(" ".join(after + before)))
 
 
 def _margin(candidates: list[_Candidate]) -> float:

@@ -41,3 +41,21 @@ def test_sample_weights_shift_the_fit_toward_the_heavier_examples():
     heavy_p = 1 / (1 + np.exp(-(heavy[0] + bias)))
     assert abs(even_p - 0.5) < 0.02
     assert abs(heavy_p - 0.75) < 0.02
+
+
+def test_a_floor_keeps_a_weight_up_where_the_data_would_push_it_down():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(200, 2))
+    y = (x[:, 0] - x[:, 1] > 0).astype(float)
+    _, held = fit_logistic(x, y, steps=3000, non_negative=np.array([False, True]), floor=np.array([0.0, 0.4]))
+    assert held[1] == 0.4
+
+
+def test_the_shipped_calibration_lets_agreement_raise_confidence():
+    from rag.answer import Calibration
+
+    calibration = Calibration.load()
+    one = {"cosine": 0.6, "lexical": 0.8, "typed_found": 1.0, "agreement": 0.0}
+    three = dict(one, agreement=float(np.log(3)))
+    assert calibration.weights["agreement"] >= 0.4
+    assert calibration.probability(three) > calibration.probability(one)

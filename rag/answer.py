@@ -48,6 +48,7 @@ class AnswerSettings:
     max_citations: int = 5
     attached_share: float = 0.2  # a figure followed by the question's rarest words ("three ... beheaded")
     listed: float = 0.25  # a whole list answering a plural question ("which countries")
+    agentless: float = 0.3  # "who poisoned X?" read in "X, who was poisoned in 2020" (no agent named)
     bracketed: float = 0.3  # a figure in brackets converts the one before it: "50 tenge ($0.11)"
     governed_by_head: float = 0.2  # an answer depending on the noun the question asks about ("the town of X")
     governed_by_term: float = 0.1  # ... or on a question word (idf share: "400 hospitalised")
@@ -179,6 +180,13 @@ class Reader:
             note = f"The articles never mention {' or '.join(missing)}."
             return Answer(question, None, None, min(confidence, 0.01), self._nearest(reading.sentences, limit),
                           note=note)
+        verb = reading.qtype.agent_verb
+        if verb and self._agentless(self._article(reading.anchor).text, reading.anchor, verb):
+            # "Who poisoned Navalny?" read in "Navalny, who was also poisoned in 2020": the best
+            # passage says it happened, not who did it.
+            return Answer(question, None, None, min(confidence, self.calibration.threshold / 2),
+                          self._nearest(reading.sentences, limit),
+                          note="The articles report it but never say who did it.")
         if confidence < self.calibration.threshold:
             return Answer(question, None, None, confidence, self._nearest(reading.sentences, limit),
                           note="No passage answers this with enough confidence.")
@@ -302,6 +310,7 @@ class Reader:
         text = self.index.articles[chunk.article_id].text
         anchors = self._term_positions(text, sentence, terms)
         local = self._local_norm(chunk, sentence, ranked) if self.settings.span_ranker_local > 0 else 0.0
+        agentless = bool(qtype.agent_verb) and self._agentless(text, sentence, qtype.agent_verb)
         heads = {stem for word in qtype.heads for stem in self.index.bm25.analyze(word)}
         own_outlet = self.index.articles[chunk.article_id].outlet.casefold()
         head_typed = bool(heads) and not qtype.numeric and not qtype.labels <= DATE_LIKE
@@ -357,6 +366,7 @@ class Reader:
             score = (sentence.score + 0.25 * closeness - 0.3 * overlap + 0.15 * prior + 0.15 * attached
                      + self.settings.attached_share * share + self.settings.listed * listed
                      - self.settings.bracketed * (qtype.numeric and spans.in_brackets(text, start, end))
+                     - self.settings.agentless * agentless
                      + self.settings.governed_by_head * by_head
                      + self.settings.governed_by_term * terms.get(governor or self._governor(chunk, entity), 0.0) / total)
             base = score
@@ -393,6 +403,24 @@ class Reader:
                 and stems[0] in heads:
             return len(before) < 2 or before[-2].lower() not in NOT_CURRENT
         return False
+
+    def _agentless(self, text: str, sentence: _Sentence, verb: str) -> bool:
+        """Whether the sentence has the question's verb only in the passive without "by"
+        ("Navalny, who was also poisoned in 2020"): it names no one who did it."""
+        stem = self.index.bm25.analyze(verb)
+        if not stem:
+            return False
+        found = False
+        tokens = re.findall(r"[\w'’-]+", text[sentence.start:sentence.end].lower())
+        for i, token in enumerate(tokens):
+            if self.index.bm25.analyze(token)[:1] != stem[:1]:
+                continue
+            found = True
+            before = tokens[max(0, i - 3):i]
+            passive = any(w in ("was", "were", "been", "being", "is", "are", "be") for w in before)
+            if not passive or "by" in tokens[i + 1:i + 4]:
+                return False  # an active use, or a passive that names the agent
+        return found
 
     def _governor(self, chunk, entity) -> str:
         """Stem of the word `entity` depends on ("town" for "Zhanaozen" in "the town of

@@ -49,6 +49,7 @@ class QuestionType:
     plural: bool = False  # "which countries": the answer may be a list
     wants_year: bool = False  # "when", "what year": a figure beats "for years"
     heads: frozenset[str] = frozenset()  # words naming what is asked for: "town", "student", "president"
+    agent_verb: str = ""  # "who poisoned Navalny?" -> "poisoned": the answer is whoever did it
 
     @property
     def numeric(self) -> bool:
@@ -62,7 +63,14 @@ class QuestionType:
 def classify(question: str) -> QuestionType:
     """The expected answer type of `question` by rules on its wh-word and head noun."""
     qtype = _classify(question)
-    return replace(qtype, heads=head_words(question))
+    return replace(qtype, heads=head_words(question), agent_verb=agent_verb(question))
+
+
+def agent_verb(question: str) -> str:
+    """The verb of a "who did it" question ("Who poisoned Alexei Navalny?" -> "poisoned"): a
+    word in -ed right after "who"; empty for any other question."""
+    match = re.match(r"\s*who\s+([a-z]+ed)\b", question.lower())
+    return match.group(1) if match else ""
 
 
 def head_words(question: str) -> frozenset[str]:

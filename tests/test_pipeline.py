@@ -44,6 +44,14 @@ def test_out_of_corpus_questions_abstain_and_show_the_nearest_passages(assistant
     assert all(c.answer_start is None for c in answer.citations)
 
 
+def test_a_passive_without_an_agent_does_not_answer_who_did_it(assistant):
+    answer = assistant.ask("Who poisoned Alexei Navalny?")
+    assert answer.answer is None
+    assert answer.note == "The articles report it but never say who did it."
+    assert "who was also poisoned in 2020" in answer.citations[0].quote
+    assert answer.confidence < assistant.reader.calibration.threshold
+
+
 def test_reports_that_differ_are_shown_beside_their_outlets(assistant):
     answer = assistant.ask("How many security officers were killed?")
     assert answer.answer == "13"

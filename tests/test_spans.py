@@ -121,3 +121,13 @@ def test_a_span_across_the_edge_of_a_list_is_recognised():
     assert spans.straddles_list(text, start, text.index(", Kazakhstan"), 0, len(text))  # "Almaty - MIR"
     item = text.index("Khabar")
     assert not spans.straddles_list(text, item, item + len("Khabar"), 0, len(text))
+
+
+@pytest.mark.parametrize("question, verb", [
+    ("Who poisoned Alexei Navalny?", "poisoned"),
+    ("Who chairs the CSTO?", ""),
+    ("Who was appointed acting prime minister?", ""),
+    ("Which student vanished?", ""),
+])
+def test_who_did_it_questions_name_their_verb(question, verb):
+    assert classify(question).agent_verb == verb

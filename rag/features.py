@@ -1,4 +1,4 @@
-"""Candidate features of the learned reranker (rag/rerank.py), and the query adapter.
+"""Candidate features of the learned reranker (rag/rerank.py).
 
 Every feature is a number per candidate chunk, computed from what the index already holds
 (BM25 statistics, chunk and sentence vectors, stored entities) and the question: no model
@@ -80,6 +80,20 @@ def sentence_cosines(rows: list[int], vectors: np.ndarray, query: np.ndarray) ->
     return best, second, window
 
 
+def sentence_stats(cosines: list[float], adjacent) -> tuple[float, float, float] | None:
+    """`sentence_cosines` from the sentences' cosines with the query and the cosines of each
+    sentence with the next (`adjacent`, query-independent, so computed once per chunk)."""
+    if not cosines:
+        return None
+    ordered = sorted(cosines)
+    best = ordered[-1]
+    second = ordered[-2] if len(ordered) > 1 else best
+    window = best
+    for a, b, between in zip(cosines, cosines[1:], adjacent):
+        window = max(window, (a + b) / math.sqrt(max(2 + 2 * between, 1e-6)))
+    return best, second, window
+
+
 @dataclass(frozen=True)
 class Question:
     """What the features need of a question: stemmed terms with idf, pairs, asked-for labels."""
@@ -106,6 +120,8 @@ class ChunkProfile:
     sentences: tuple[tuple[str, ...], ...]  # stemmed words of each sentence
     headline: frozenset[str]  # stemmed words of the article's headline
     entities: tuple[tuple[str, str], ...]  # (label, lower-cased text) of named entities
+    rows: tuple[int, ...] = ()  # the chunk's rows of the sentence table, in text order
+    adjacent: tuple[float, ...] = ()  # cosine of each of those sentences with the next
     term_set: frozenset[str] = frozenset()
     sentence_sets: tuple[frozenset[str], ...] = ()
     pairs: frozenset[tuple[str, str]] = frozenset()

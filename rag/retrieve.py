@@ -184,12 +184,14 @@ class Retriever:
             article = index.articles[chunk.article_id]
             rows = index.sentences.by_chunk.get(chunk_id, [])
             sentences = index.sentences
+            v = np.asarray(sentences.vectors[rows], dtype=np.float32)
             profile = self._profiles[chunk_id] = F.ChunkProfile(
                 terms=tuple(bm25.analyze(chunk.text)),
                 sentences=tuple(tuple(bm25.analyze(article.text[sentences.start[r]:sentences.end[r]])) for r in rows),
                 headline=frozenset(bm25.analyze(article.headline)) if article.headline else frozenset(),
                 entities=tuple((e.label, chunk.text[e.start:e.end].lower()) for e in chunk.entities
-                               if e.label not in ("NP", "ST")))
+                               if e.label not in F.ENTITY_SKIP),
+                rows=tuple(rows), adjacent=tuple(np.einsum("ij,ij->i", v[:-1], v[1:]).tolist()))
         return profile
 
     def candidates(self, question: str, query_vector: np.ndarray, k: int,
@@ -217,11 +219,16 @@ class Retriever:
         dense_rank = {c: r for r, c in enumerate(dense_ids.tolist(), start=1)}
         bm25_rank = {c: r for r, c in enumerate(bm25_ids.tolist(), start=1)}
         asked = F.Question.of(question, bm25)
-        sentences = index.sentences
+        profiles = [self._profile(c) for c in candidates.tolist()]
+        sentence_rows = [r for p in profiles for r in p.rows]  # one product for every sentence
+        sentence_cos = (np.asarray(index.sentences.vectors[sentence_rows], dtype=np.float32) @ query).tolist() \
+            if sentence_rows else []
         rows = np.zeros((len(candidates), len(F.FEATURES)), dtype=np.float32)
-        for n, chunk_id in enumerate(candidates.tolist()):
-            rows[n] = F.row(asked, self._profile(chunk_id), float(bm25_all[chunk_id]), cosine[chunk_id],
-                            F.sentence_cosines(sentences.by_chunk.get(chunk_id, []), sentences.vectors, query),
+        at = 0
+        for n, (chunk_id, profile) in enumerate(zip(candidates.tolist(), profiles)):
+            stats = F.sentence_stats(sentence_cos[at:at + len(profile.rows)], profile.adjacent)
+            at += len(profile.rows)
+            rows[n] = F.row(asked, profile, float(bm25_all[chunk_id]), cosine[chunk_id], stats,
                             dense_rank.get(chunk_id, depth), bm25_rank.get(chunk_id, depth))
         F.normalise(rows)
         return candidates, rows

@@ -80,3 +80,120 @@ def test_hybrid_fusion_respects_the_outlet_filter_and_k():
     hits = Retriever(index).retrieve("gas prices", query, 10, outlet="tass")
     assert sorted(h.chunk.id for h in hits) == [2, 3]  # k larger than the outlet's chunks
     assert [h.chunk.id for h in Retriever(index).retrieve("gas prices", query, 1)] == [0]
+
+
+# -- the learned reranker: features, model, retriever, training ----------------------------
+
+from rag import features as F  # noqa: E402
+from rag.rerank import LearnedRanker, default_ranker  # noqa: E402
+
+
+def test_sentence_cosines_best_second_and_adjacent_window():
+    vectors = np.array([[1, 0], [0, 1], [0.6, 0.8]], dtype=np.float16)
+    query = np.array([np.sqrt(0.5), np.sqrt(0.5)], dtype=np.float32)
+    best, second, window = F.sentence_cosines([0, 1], vectors, query)
+    # Each sentence alone is 45 degrees off; their sum points exactly along the query.
+    assert (best, second, window) == pytest.approx((0.7071, 0.7071, 1.0), abs=1e-3)
+    assert F.sentence_cosines([2], vectors, query) == pytest.approx((0.9899, 0.9899, 0.9899), abs=1e-3)
+    assert F.sentence_cosines([], vectors, query) is None
+    # The same numbers from the cosines and the precomputed sentence-to-next cosines.
+    assert F.sentence_stats([0.7071, 0.7071], [0.0]) == pytest.approx((0.7071, 0.7071, 1.0), abs=1e-4)
+    assert F.sentence_stats([0.2, 0.8, 0.6], [0.5, 1.0]) == pytest.approx((0.8, 0.6, 0.8))
+    assert F.sentence_stats([], []) is None
+
+
+def test_sentence_bm25_bigrams_and_answer_type_entities():
+    # norm = 1.5 * (0.25 + 0.75 * 2 / 25) = 0.465; one hit of idf 2: 2 * 2.5 / 1.465
+    assert F.sentence_bm25({"troop": 2.0, "gas": 5.0}, ("troop", "land")) == pytest.approx(5 / 1.465)
+    assert F.sentence_bm25({"gas": 5.0}, ("troop",)) == 0.0
+    assert F.bigrams(("a", "b", "c")) == {("a", "b"), ("b", "c")}
+    entities = [("PERSON", "tokayev"), ("GPE", "almaty"), ("PERSON", "putin")]
+    assert F.answer_type_entities(frozenset({"PERSON"}), entities, "who did putin call?") == (2, 1)
+    assert F.answer_type_entities(frozenset(), entities, "who did putin call?") == (2, 0)
+
+
+def test_feature_row_of_a_hand_made_question_and_chunk():
+    q = F.Question("who called almaty troops?", {"almati": 1.0, "troop": 3.0}, 4.0,
+                   frozenset({("almati", "troop")}), frozenset({"PERSON"}))
+    chunk = F.ChunkProfile(terms=("tokayev", "sent", "troop", "almati"),
+                           sentences=(("tokayev", "sent", "troop"), ("almati",)),
+                           headline=frozenset({"almati"}), entities=(("PERSON", "tokayev"), ("GPE", "almaty")))
+    row = dict(zip(F.FEATURES, F.row(q, chunk, 7.0, 0.5, (0.6, 0.4, 0.7), 3, 50)))
+    assert row["bm25"] == 7.0 and row["dense"] == 0.5
+    assert (row["sentence"], row["second_sentence"], row["window"]) == (0.6, 0.4, 0.7)
+    assert row["coverage"] == 1.0 and row["full_coverage"] == 1.0
+    assert row["sentence_coverage"] == 0.75  # "troop" (idf 3 of 4) in the first sentence
+    assert row["bigram"] == 0.0  # "troop almati" is not the question's "almati troop"
+    assert row["headline"] == 0.25
+    assert row["answer_type"] == 1.0  # Tokayev is a PERSON the question does not name
+    assert row["novel"] == pytest.approx(np.log(2)) and row["answer_type_count"] == pytest.approx(np.log(2))
+    assert row["dense_rank"] == pytest.approx(np.log(4)) and row["bm25_rank"] == pytest.approx(np.log(51))
+    assert row["length"] == pytest.approx(np.log(5))
+    assert row["sentence_bm25"] == pytest.approx(3 * 2.5 / (1 + 1.5 * (0.25 + 0.75 * 3 / 25)))
+    # no sentence vectors: the chunk cosine stands in for the sentence ones
+    bare = dict(zip(F.FEATURES, F.row(q, chunk, 7.0, 0.5, None, 3, 50)))
+    assert (bare["sentence"], bare["second_sentence"], bare["window"]) == (0.5, 0.5, 0.5)
+    rows = np.array([[4.0] * len(F.FEATURES), [2.0] * len(F.FEATURES)], dtype=np.float32)
+    F.normalise(rows)
+    assert rows[:, F.FEATURES.index("bm25")].tolist() == [1.0, 0.5]
+    assert rows[:, F.FEATURES.index("sentence_bm25")].tolist() == [1.0, 0.5]
+    assert rows[:, F.FEATURES.index("dense")].tolist() == [4.0, 2.0]
+
+
+def _ranker(feature: str, sign: float = 1.0) -> LearnedRanker:
+    """A one-unit ranker whose score is sign * tanh(feature)."""
+    return LearnedRanker((feature,), np.zeros(1, np.float32), np.ones(1, np.float32),
+                         np.ones((1, 1), np.float32), np.zeros(1, np.float32), np.array([sign], np.float32))
+
+
+def test_learned_ranker_scores_saves_and_checks_shapes(tmp_path):
+    ranker = LearnedRanker(("a", "b"), np.array([1.0, 0.0], np.float32), np.array([2.0, 1.0], np.float32),
+                           np.array([[1.0, 0.0], [0.0, 1.0]], np.float32), np.array([0.0, 0.5], np.float32),
+                           np.array([1.0, -2.0], np.float32))
+    x = np.array([[3.0, 0.0], [1.0, 1.0]])
+    assert ranker.score(x).tolist() == pytest.approx([np.tanh(1.0) - 2 * np.tanh(0.5), -2 * np.tanh(1.5)])
+    ranker.save(tmp_path / "r.npz")
+    again = LearnedRanker.load(tmp_path / "r.npz")
+    assert again.features == ("a", "b") and again.score(x).tolist() == pytest.approx(ranker.score(x).tolist())
+    with pytest.raises(ValueError, match="ranker shapes do not match its 3 features"):
+        LearnedRanker(("a", "b", "c"), np.zeros(2), np.ones(2), np.ones((1, 2)), np.zeros(1), np.ones(1))
+    shipped = default_ranker()
+    assert shipped.features == F.FEATURES and shipped.hidden.shape == (16, len(F.FEATURES))
+
+
+def test_learned_fusion_orders_by_the_rankers_score():
+    index = _index()
+    query = np.array([np.cos(np.radians(80)), np.sin(np.radians(80))], dtype=np.float32)
+    by_dense = Retriever(index, ranker=_ranker("dense")).retrieve("troops in Almaty", query, 4)
+    assert [h.chunk.id for h in by_dense] == [3, 2, 1, 0]  # 10, 20, 50, 80 degrees away
+    assert [h.score for h in by_dense] == pytest.approx(np.tanh(np.cos(np.radians([10, 20, 50, 80]))), abs=1e-3)
+    by_words = Retriever(index, ranker=_ranker("coverage")).retrieve("troops in Almaty", query, 2)
+    assert [h.chunk.id for h in by_words] == [2, 0]  # chunk 2 holds both words; the rest tie, lower id first
+    far = Retriever(index, ranker=_ranker("dense", -1.0)).retrieve("troops in Almaty", query, 4, outlet="CNN")
+    assert [h.chunk.id for h in far] == [0, 1]
+    ids, rows = Retriever(index).candidates("troops in Almaty", query, 4)
+    assert ids.tolist() == [0, 1, 2, 3]
+    column = dict(zip(F.FEATURES, rows.T))
+    assert column["bm25"].tolist() == [0.0, 0.0, 1.0, 0.0]
+    assert column["dense_rank"].tolist() == pytest.approx(np.log1p([4, 3, 2, 1]))
+    assert column["bm25_rank"].tolist() == pytest.approx(np.log1p([50, 50, 1, 50]))  # absent: the depth
+    with pytest.raises(ValueError, match="needs a query vector"):
+        Retriever(index).retrieve("troops", None, 2)
+
+
+def test_train_ranker_learns_to_put_the_gold_row_first():
+    from rag.train_fusion import train_ranker
+
+    rng = np.random.RandomState(0)
+    groups = []
+    for _ in range(60):
+        x = rng.rand(8, len(F.FEATURES))
+        gold = np.zeros(8, dtype=bool)
+        gold[rng.randint(8)] = True
+        x[gold, F.FEATURES.index("coverage")] += 1.0  # only coverage tells the gold row apart
+        groups.append((x, gold))
+    ranker = train_ranker(groups, ("coverage", "dense"), hidden=4, epochs=30)
+    assert ranker.features == ("coverage", "dense")
+    firsts = [int(np.argmax(ranker.score(x[:, [F.FEATURES.index("coverage"), F.FEATURES.index("dense")]])))
+              for x, _ in groups]
+    assert firsts == [int(np.flatnonzero(g)[0]) for _, g in groups]

@@ -20,6 +20,7 @@ from .store import CorpusIndex
 
 MODES = ("hybrid", "dense", "bm25")
 FUSIONS = ("learned", "score", "rrf")
+PROFILE_CACHE = 50_000  # chunk profiles (question-independent features) kept per retriever
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,8 @@ class Retriever:
         """What the features need of a chunk that does not depend on the question, built once."""
         profile = self._profiles.get(chunk_id)
         if profile is None:
+            if len(self._profiles) >= PROFILE_CACHE:  # bounded: a large index never fills memory
+                self._profiles.clear()
             index, bm25 = self.index, self.index.bm25
             chunk = index.chunks[chunk_id]
             article = index.articles[chunk.article_id]

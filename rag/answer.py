@@ -206,17 +206,24 @@ class Reader:
         return {s: bm25.idf(s) for s in stems}
 
     def unmentioned_names(self, question: str) -> list[str]:
-        """Capitalised words of the question (not its first word) that no article contains."""
+        """Capitalised words of the question (not its first word) that no article contains,
+        neither as such nor as the name they derive from ("Belarusian" counts as mentioned
+        where the articles say "Belarus")."""
         names = [m.group() for m in re.finditer(r"(?<!^)(?<![.?!] )\b[A-Z][\w'’-]+", question.strip())]
         bm25 = self.index.bm25
-        return [n for n in dict.fromkeys(names) if bm25.analyze(n) and not bm25.terms(n)]
+        return [n for n in dict.fromkeys(names) if bm25.analyze(n)
+                and not all(self._known(stem) for stem in bm25.analyze(n))]
+
+    def _known(self, stem: str) -> bool:
+        """Whether an article has the term, or a term of five letters or more it derives from."""
+        bm25 = self.index.bm25
+        return bool(bm25.terms(stem)) or any(bm25.terms(stem[:cut]) for cut in range(5, len(stem)))
 
     def _unknown_share(self, terms: dict[str, float]) -> float:
         """Share of the question's idf mass in words no article contains ("France" here)."""
         if not terms:
             return 0.0
-        known = set(self.index.bm25.terms(" ".join(terms)))
-        return sum(w for t, w in terms.items() if t not in known) / sum(terms.values())
+        return sum(w for t, w in terms.items() if not self._known(t)) / sum(terms.values())
 
     def _lexical(self, text: str, terms: dict[str, float]) -> float:
         """Share of the question's idf mass that `text` contains.

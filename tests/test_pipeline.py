@@ -44,6 +44,13 @@ def test_out_of_corpus_questions_abstain_and_show_the_nearest_passages(assistant
     assert all(c.answer_start is None for c in answer.citations)
 
 
+def test_a_name_derived_from_a_mentioned_one_is_not_unmentioned(assistant):
+    reader = assistant.reader
+    assert reader.unmentioned_names("Which Belarusian opposition politician had to go into exile?") == []
+    assert reader.unmentioned_names("Which Parisian bakery raised its prices?") == ["Parisian"]
+    assert reader.unmentioned_names("What is the GDP of Serbia?") == ["GDP"]
+
+
 def test_a_passive_without_an_agent_does_not_answer_who_did_it(assistant):
     answer = assistant.ask("Who poisoned Alexei Navalny?")
     assert answer.answer is None

@@ -53,6 +53,7 @@ class AnswerSettings:
     governed_by_head: float = 0.2  # an answer depending on the noun the question asks about ("the town of X")
     governed_by_term: float = 0.1  # ... or on a question word (idf share: "400 hospitalised")
     span_ranker: float = 0.05  # weight of the span ranker's log-probability among the chunks read
+    span_ranker_untyped: float = 0.2  # ... for questions with no expected answer type ("what did ...")
     span_ranker_local: float = 0.0  # ... and among the spans of the candidate's own sentence
     ranker_floor: float = -12.0  # log-probabilities below this count as this
     ranker_chunks: int = 3  # the ranker reads the chunks of the best sentences, this many
@@ -272,7 +273,8 @@ class Reader:
     def _ranker_scores(self, question: str, sentences: list[_Sentence]) -> dict[tuple[int, int, int], float]:
         """(chunk id, start, end) -> the span ranker's log-probability over every candidate of
         the chunks read (one softmax, so spans of different chunks compete)."""
-        if self.settings.span_ranker <= 0 and self.settings.span_ranker_local <= 0:
+        s = self.settings
+        if s.span_ranker <= 0 and s.span_ranker_untyped <= 0 and s.span_ranker_local <= 0:
             return {}
         from .reader import analyse_question, prepare
 
@@ -380,7 +382,8 @@ class Reader:
             if ranked:
                 floor = self.settings.ranker_floor
                 logp = ranked.get((chunk.id, entity.start, entity.end), floor)
-                score += (self.settings.span_ranker * max(logp, floor)
+                weight = self.settings.span_ranker if qtype.typed else self.settings.span_ranker_untyped
+                score += (weight * max(logp, floor)
                           + self.settings.span_ranker_local * max(logp - local, floor))
             if qtype.wants_year and spans.YEAR.search(text[start:end]):
                 score += 0.1  # "when" is better answered by "2019" than by "for years" or "81"

@@ -11,7 +11,7 @@ from rag.reader import default_reader
 
 
 class FavouringRanker:
-    """The shipped ranker's idf, but a score that strongly prefers spans reading `favourite`."""
+    """The shipped ranker's idf, but a score that strongly prefers spans ending in `favourite`."""
 
     def __init__(self, favourite: str) -> None:
         self.idf = default_reader().idf
@@ -20,7 +20,7 @@ class FavouringRanker:
 
     def scores(self, question, passage) -> np.ndarray:
         self.read.append(len(passage.candidates))
-        return np.array([50.0 if passage.text[c.start:c.end] == self.favourite else 0.0
+        return np.array([50.0 if passage.text[c.start:c.end].endswith(self.favourite) else 0.0
                          for c in passage.candidates], dtype=np.float32)
 
 
@@ -34,12 +34,25 @@ def test_the_ranker_weight_decides_between_candidates(assistant):
     question = "Who is the president of Kazakhstan?"
     base = assistant.reader
     ranker = FavouringRanker("Nursultan Nazarbayev")
-    heuristic = Reader(base.index, replace(base.settings, span_ranker=0.0), base.calibration, ranker)
+    heuristic = Reader(base.index, replace(base.settings, span_ranker=0.0, span_ranker_untyped=0.0),
+                       base.calibration, ranker)
     assert _ask(assistant, heuristic, question).answer == "Tokayev"
-    assert ranker.read == []  # weight 0: the ranker is never run
-    mixed = Reader(base.index, replace(base.settings, span_ranker=0.1), base.calibration, ranker)
-    assert _ask(assistant, mixed, question).answer == "Nursultan Nazarbayev"
-    assert 1 <= len(ranker.read) <= base.settings.ranker_chunks
+    assert ranker.read == []  # weights 0: the ranker is never run
+    mixed = Reader(base.index, replace(base.settings, span_ranker=0.1, span_ranker_untyped=0.0),
+                   base.calibration, ranker)
+    assert _ask(assistant, mixed, question).answer == "Nursultan Nazarbayev"  # a typed question
+
+
+def test_untyped_questions_take_their_own_ranker_weight(assistant):
+    question = "What did protesters set on fire in Almaty?"  # no expected answer type
+    base = assistant.reader
+    ranker = FavouringRanker("rising fuel prices")
+    typed_only = Reader(base.index, replace(base.settings, span_ranker=0.1, span_ranker_untyped=0.0),
+                        base.calibration, ranker)
+    untyped = Reader(base.index, replace(base.settings, span_ranker=0.0, span_ranker_untyped=0.1),
+                     base.calibration, ranker)
+    assert _ask(assistant, typed_only, question).answer == "unrest"
+    assert _ask(assistant, untyped, question).answer == "rising fuel prices"
 
 
 def test_the_ranker_analysis_cache_is_bounded(assistant, monkeypatch):

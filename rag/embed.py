@@ -17,12 +17,70 @@ DIMENSION = 384
 
 
 class Embedder(Protocol):
-    """Anything that turns texts into unit-length vectors of a fixed dimension."""
+    """Anything that turns texts into unit-length vectors of a fixed dimension.
+
+    The MiniLM embedders also have `encode_tokens(texts)` (passages: vectors plus the int8
+    word-piece codes of rag/late.py) and `encode_queries(texts)` (questions, through the
+    fine-tuned query tower, with their codes); `embed_queries` and `embed_with_tokens` fall
+    back to `encode` for an embedder without them (the tiny fakes of unit tests).
+    """
 
     name: str
     dimension: int
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray: ...
+
+
+Codes = list  # per text, an int8 array (word pieces, late.WIDTH); None when the embedder has none
+
+
+def embed_queries(embedder, texts: Sequence[str]) -> tuple[np.ndarray, Codes]:
+    """Question vectors (the query tower where the embedder has one) and word-piece codes."""
+    encode = getattr(embedder, "encode_queries", None)
+    if encode is not None:
+        return encode(texts)
+    return embedder.encode(list(texts)), [None] * len(texts)
+
+
+def embed_with_tokens(embedder, texts: Sequence[str], batch_size: int = 32) -> tuple[np.ndarray, Codes]:
+    """Passage vectors and their word-piece codes (None each when the embedder has none)."""
+    encode = getattr(embedder, "encode_tokens", None)
+    if encode is not None:
+        return encode(texts, batch_size=batch_size)
+    return embedder.encode(list(texts), batch_size=batch_size), [None] * len(texts)
+
+
+def makes_codes(embedder) -> bool:
+    """Whether `embedder` gives word-piece codes with its passage vectors (so an index has them)."""
+    return bool(getattr(embedder, "makes_codes", hasattr(embedder, "encode_tokens")))
+
+
+QUERY_WEIGHTS = Path(__file__).resolve().parent / "models" / "query_encoder.npz"
+
+
+def query_state(path: Path = QUERY_WEIGHTS) -> dict[str, np.ndarray]:
+    """The fine-tuned query tower: float32 tensors by their name in the MiniLM state dict
+    (every transformer layer; the word-piece embeddings stay the bundled ones)."""
+    with np.load(path) as data:
+        return {name: np.asarray(data[name], dtype=np.float32) for name in data.files}
+
+
+def load_query_tower(model, path: Path = QUERY_WEIGHTS) -> None:
+    """Put the fine-tuned query weights into a transformers BERT model (in place)."""
+    import torch
+
+    state = {name: torch.from_numpy(value) for name, value in query_state(path).items()}
+    result = model.load_state_dict(state, strict=False)
+    unexpected = list(result.unexpected_keys)
+    if unexpected or any(not k.startswith(("embeddings.", "pooler.")) for k in result.missing_keys):
+        raise ValueError(f"{path} does not fit MiniLM: unexpected {unexpected[:3]}, "
+                         f"missing {[k for k in result.missing_keys if not k.startswith('embeddings.')][:3]}")
+
+
+def trim_tokens(tokens, mask) -> np.ndarray:
+    """The word-piece vectors of one text without padding, [CLS] and [SEP], float32."""
+    real = int(np.asarray(mask).sum())
+    return np.asarray(tokens, dtype=np.float32)[1:max(real - 1, 1)]
 
 
 def model_path() -> str:
@@ -40,6 +98,7 @@ class MiniLMEmbedder:
 
     def __init__(self, threads: int | None = None, bf16: bool = False) -> None:
         self._model = None
+        self._query_model = None
         self._threads = threads
         # bf16 matmuls (AMX / AVX512-BF16): 2.4x the fp32 throughput here on 200-token chunks,
         # vectors within cosine 0.9999 of fp32, so the model name stays the same.
@@ -73,6 +132,49 @@ class MiniLMEmbedder:
                 convert_to_numpy=True, show_progress_bar=False,
             )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_tokens(self, texts: Sequence[str], batch_size: int = 32) -> tuple[np.ndarray, Codes]:
+        """Unit vectors and, per text, the int8 codes of its word pieces (one forward pass)."""
+        self.warm_up()
+        return self._with_tokens(self._model, texts, batch_size)
+
+    def encode_queries(self, texts: Sequence[str], batch_size: int = 32) -> tuple[np.ndarray, Codes]:
+        """Question vectors and codes through the fine-tuned query tower (rag/models/query_encoder.npz)."""
+        if self._query_model is None:
+            self.warm_up()
+            from sentence_transformers import SentenceTransformer
+
+            model = SentenceTransformer(model_path(), device="cpu")
+            load_query_tower(model[0].auto_model)
+            self._query_model = model.eval()
+        return self._with_tokens(self._query_model, texts, batch_size)
+
+    def _with_tokens(self, model, texts: Sequence[str], batch_size: int) -> tuple[np.ndarray, Codes]:
+        from .late import compress
+
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32), []
+        import torch
+
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+            outputs = model.encode(list(texts), batch_size=batch_size, output_value=None,
+                                   convert_to_numpy=False, show_progress_bar=False)
+        vectors, codes = [], []
+        for item in outputs:
+            tokens = item["token_embeddings"].float().numpy()
+            mask = item["attention_mask"].numpy()
+            vectors.append(mean_pool(tokens[None], mask[None])[0])
+            codes.append(compress(trim_tokens(tokens, mask)))
+        return np.ascontiguousarray(np.stack(vectors), dtype=np.float32), codes
+
+
+def mean_pool(tokens: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Mean of the token vectors where `mask` is 1, L2-normalised (as sentence-transformers)."""
+    weights = mask[:, :, None].astype(np.float32)
+    summed = (tokens * weights).sum(axis=1)
+    pooled = summed / np.maximum(weights.sum(axis=1), 1e-9)
+    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+    return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
 EMBEDDERS = ("auto", "onnx-fp32", "onnx-int8", "torch")

@@ -108,13 +108,17 @@ def news_split(questions: list[Question]) -> tuple[list[Question], list[Question
     return tune, held_out
 
 
+def squad_train_titles(rows: list[dict], articles: int = 40, seed: int = 7) -> set[str]:
+    """The SQuAD train articles of the reranker's tuning sample (`squad_train_sample`)."""
+    return set(random.Random(seed).sample(sorted({r["title"] for r in rows}), articles))
+
+
 def squad_train_sample(path: Path, articles: int = 40, questions: int = 1000,
                        seed: int = 7) -> tuple[Passages, list[Question]]:
     """A tuning set from SQuAD train (articles disjoint from dev): whole articles, sampled questions."""
     rows = read_jsonl(path)
-    titles = sorted({r["title"] for r in rows})
     rng = random.Random(seed)
-    chosen = set(rng.sample(titles, articles))
+    chosen = set(rng.sample(sorted({r["title"] for r in rows}), articles))
     passages, pool = Passages(), []
     for row in rows:
         if row["title"] not in chosen:

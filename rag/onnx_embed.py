@@ -20,22 +20,23 @@ from typing import Sequence
 
 import numpy as np
 
-from .embed import DIMENSION, MODEL_NAME, model_path
+from .embed import DIMENSION, MODEL_NAME, QUERY_WEIGHTS, Codes, load_query_tower, mean_pool, model_path, trim_tokens
 
 MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model
 PRECISIONS = ("fp32", "int8")
-_FILES = {"fp32": "model.onnx", "int8": "model.int8.onnx"}
+_FILES = {"fp32": "model.onnx", "int8": "model.int8.onnx", "query": "query.onnx"}
 _META = "export.json"
 # Bump when the export recipe changes, so cached exports are redone.
-EXPORT_VERSION = 3
+EXPORT_VERSION = 4
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
 def _source_stamp(source: Path) -> dict:
     """What identifies the weights that an export came from (cheap: no hashing)."""
     weights = source / "model.safetensors"
+    query = QUERY_WEIGHTS.stat()
     return {"model": MODEL_NAME, "source": str(source), "bytes": weights.stat().st_size,
-            "export_version": EXPORT_VERSION}
+            "query": [str(QUERY_WEIGHTS), query.st_size, query.st_mtime_ns], "export_version": EXPORT_VERSION}
 
 
 def is_exported(folder: Path, source: Path | None = None, precision: str = "fp32") -> bool:
@@ -48,7 +49,7 @@ def is_exported(folder: Path, source: Path | None = None, precision: str = "fp32
     source = Path(source or model_path())
     if meta.get("stamp") != _source_stamp(source):
         return False
-    needed = {_FILES["fp32"], _FILES[precision], "tokenizer.json"}
+    needed = {_FILES["fp32"], _FILES[precision], _FILES["query"], "tokenizer.json"}
     return all((folder / name).is_file() for name in needed)
 
 
@@ -70,6 +71,7 @@ def export(folder: Path, source: Path | None = None, precision: str = "fp32") ->
     try:
         with _quiet():
             _export_fp32(source, staging / _FILES["fp32"])
+            _export_fp32(source, staging / _FILES["query"], query=True)
             if precision == "int8":
                 _quantize(staging / _FILES["fp32"], staging / _FILES["int8"])
         shutil.copyfile(source / "tokenizer.json", staging / "tokenizer.json")
@@ -99,7 +101,8 @@ def _quiet():
         root.setLevel(level)
 
 
-def _export_fp32(source: Path, target: Path) -> None:
+def _export_fp32(source: Path, target: Path, query: bool = False) -> None:
+    """The transformer as ONNX (word-piece vectors out); `query`: with the fine-tuned query tower."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import torch
@@ -111,6 +114,8 @@ def _export_fp32(source: Path, target: Path) -> None:
     # Eager attention: the SDPA path may drop an all-ones mask while tracing, which would bake
     # "no padding" into the graph. The example batch is padded for the same reason.
     model = AutoModel.from_pretrained(str(source), attn_implementation="eager").eval()
+    if query:
+        load_query_tower(model)
 
     class TokenEmbeddings(torch.nn.Module):
         def __init__(self, bert) -> None:
@@ -176,7 +181,7 @@ class OnnxEmbedder:
         # shares the model name; int8 vectors differ slightly, so an index records which made it.
         self.name = MODEL_NAME if precision == "fp32" else f"{MODEL_NAME}-int8"
         self._threads = threads
-        self._sessions: dict[int, object] = {}
+        self._sessions: dict[tuple[int, str], object] = {}
         self._tokenizer = None
 
     def warm_up(self) -> None:
@@ -192,10 +197,11 @@ class OnnxEmbedder:
             tokenizer.enable_truncation(MAX_TOKENS)
             tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
             self._tokenizer = tokenizer
-        self._session(1)
+        self._session(1, "query")  # what a question needs; the passage model opens when used
 
-    def _session(self, threads: int):
-        session = self._sessions.get(threads)
+    def _session(self, threads: int, model: str | None = None):
+        model = model or self.precision
+        session = self._sessions.get((threads, model))
         if session is None:
             import onnxruntime as ort
 
@@ -203,44 +209,57 @@ class OnnxEmbedder:
             options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1
             options.log_severity_level = 3
-            session = ort.InferenceSession(str(self.folder / _FILES[self.precision]), options,
+            session = ort.InferenceSession(str(self.folder / _FILES[model]), options,
                                            providers=["CPUExecutionProvider"])
-            self._sessions[threads] = session
+            self._sessions[(threads, model)] = session
         return session
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """Unit vectors, one row per text, in input order."""
+        if self.bulk is not None and len(texts) > self.SMALL_BATCH:
+            return self.bulk.encode(texts, batch_size=batch_size)
+        return self._run(texts, batch_size, None, codes=False)[0]
+
+    def encode_tokens(self, texts: Sequence[str], batch_size: int = 32) -> tuple[np.ndarray, Codes]:
+        """Unit vectors and the int8 word-piece codes of rag/late.py, one forward pass."""
+        if self.bulk is not None and len(texts) > self.SMALL_BATCH:
+            return self.bulk.encode_tokens(texts, batch_size=batch_size)
+        return self._run(texts, batch_size, None, codes=True)
+
+    def encode_queries(self, texts: Sequence[str], batch_size: int = 32) -> tuple[np.ndarray, Codes]:
+        """Question vectors and codes through the fine-tuned query tower (query.onnx, fp32)."""
+        return self._run(texts, batch_size, "query", codes=True)
+
+    def _run(self, texts: Sequence[str], batch_size: int, model: str | None,
+             codes: bool) -> tuple[np.ndarray, Codes]:
         if batch_size <= 0:
             raise ValueError(f"batch_size must be > 0, got {batch_size}")
         if len(texts) == 0:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        if self.bulk is not None and len(texts) > self.SMALL_BATCH:
-            return self.bulk.encode(texts, batch_size=batch_size)
+            return np.zeros((0, self.dimension), dtype=np.float32), []
         self.warm_up()
         texts = list(texts)
         threads = 1 if len(texts) <= self.SMALL_BATCH else (self._threads or os.cpu_count() or 1)
-        session = self._session(threads)
+        session = self._session(threads, model)
         # Length-sorted batches keep padding (wasted compute) small; rows go back in order.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        found: Codes = [None] * len(texts)
         for first in range(0, len(order), batch_size):
             rows = order[first:first + batch_size]
-            out[rows] = self._encode_batch(session, [texts[i] for i in rows])
-        return out
+            out[rows], batch_codes = self._encode_batch(session, [texts[i] for i in rows], codes)
+            for row, code in zip(rows, batch_codes):
+                found[row] = code
+        return out, found
 
-    def _encode_batch(self, session, texts: list[str]) -> np.ndarray:
+    def _encode_batch(self, session, texts: list[str], codes: bool = False) -> tuple[np.ndarray, Codes]:
+        from .late import compress
+
         encodings = self._tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         tokens = session.run(None, feeds)[0]
-        return mean_pool(tokens, mask)
+        found = [compress(trim_tokens(t, m)) for t, m in zip(tokens, mask)] if codes else [None] * len(texts)
+        return mean_pool(tokens, mask), found
 
 
-def mean_pool(tokens: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Mean of the token vectors where `mask` is 1, L2-normalised (as sentence-transformers)."""
-    weights = mask[:, :, None].astype(np.float32)
-    summed = (tokens * weights).sum(axis=1)
-    pooled = summed / np.maximum(weights.sum(axis=1), 1e-9)
-    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-    return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)

@@ -5,6 +5,8 @@ Layout under the index folder:
     CURRENT               name of the build folder in use (replaced atomically)
     <build>/manifest.json model, dimension, chunker settings, corpus hash, file sizes
     <build>/articles.jsonl, chunks.jsonl, sentences.npz, dense.faiss, bm25/
+    <build>/late_codes.bin, late_offsets.npy   word-piece codes (rag/late.py), when the
+                                               embedder makes them
 
 A build writes a new folder and only then points CURRENT at it, so a build that is killed
 midway leaves the previous index in use.
@@ -16,8 +18,10 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 import time
 import uuid
+import weakref
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,7 +30,8 @@ from typing import Callable
 import numpy as np
 
 from .chunk import ChunkSettings, chunk_articles
-from .embed import Embedder
+from .embed import Embedder, embed_with_tokens, makes_codes
+from .late import CODES_FILE, OFFSETS_FILE, CodeWriter, TokenCodes, fingerprint as late_fingerprint
 from .index import BM25Index, DenseIndex
 from .ingest import MAX_FILE_BYTES, METADATA_FILE, REMOVED_FILE, IngestError, check_inside, load_seeds, seed_files
 from .records import Article, Block, Chunk, Entity, Occurrence
@@ -34,7 +39,7 @@ from .text import sentence_spans
 
 FORMAT = 1
 # Bump when ingestion or annotation rules change, so existing indexes are rebuilt.
-PIPELINE_VERSION = "2026-11-25.3"
+PIPELINE_VERSION = "2026-11-30.1"
 CURRENT = "CURRENT"
 VERIFY_LIMIT = 256 * 1024 * 1024  # indexes up to this size are checksummed on every load
 
@@ -65,6 +70,7 @@ class CorpusIndex:
     dense: DenseIndex
     bm25: BM25Index
     folder: Path | None = None
+    late: TokenCodes | None = None  # word-piece codes per chunk; None: the embedder made none
 
 
 def corpus_fingerprint(seeds_dir: Path) -> str:
@@ -88,7 +94,8 @@ def corpus_fingerprint(seeds_dir: Path) -> str:
 def settings_of(embedder: Embedder, chunking: ChunkSettings) -> dict:
     """The settings an index is built with; a difference from the manifest means rebuild."""
     return {"format": FORMAT, "model": embedder.name, "dimension": embedder.dimension,
-            "chunking": asdict(chunking)}
+            "chunking": asdict(chunking),
+            "late": late_fingerprint() if makes_codes(embedder) else None}
 
 
 def staleness(index_dir: Path, seeds_dir: Path, settings: dict) -> str | None:
@@ -136,6 +143,12 @@ def build_corpus(articles: list[Article], embedder: Embedder, chunking: ChunkSet
     if warm_up is not None:
         warm_up()
     dense = FaissBuilder(len(chunks), embedder.dimension, spool_dir=spool_dir)
+    # Word-piece codes go to a file as they come (about 15 KB a chunk), not into memory.
+    # ".tmp": a killed build's leftover is swept like a half-written build folder.
+    late = late_dir = None
+    if makes_codes(embedder) and chunks:
+        late_dir = Path(tempfile.mkdtemp(prefix=".late-", suffix=".tmp", dir=spool_dir))
+        late = CodeWriter(late_dir / CODES_FILE)
     sentence_vectors = np.zeros((len(spans), embedder.dimension), dtype=np.float16)
     # Rows of the sentence table are in chunk order, so a batch of chunks owns one run of rows.
     owner = spans[:, 0]
@@ -144,7 +157,10 @@ def build_corpus(articles: list[Article], embedder: Embedder, chunking: ChunkSet
         for first in range(0, len(chunks), batch):
             part = annotate_chunks(chunks[first:first + batch], known_entities)
             chunks[first:first + len(part)] = part
-            dense.add(_encode(embedder, [c.text for c in part]))
+            vectors, codes = embed_with_tokens(embedder, [c.text for c in part], batch_size=64)
+            dense.add(np.asarray(vectors, dtype=np.float32))
+            if late is not None:
+                late.add(codes)
             low, high = np.searchsorted(owner, [first, first + len(part)])
             texts = [by_id[chunks[c].article_id].text[s:e] for c, s, e in spans[low:high].tolist()]
             sentence_vectors[low:high] = _encode(embedder, texts)
@@ -156,8 +172,13 @@ def build_corpus(articles: list[Article], embedder: Embedder, chunking: ChunkSet
         "counts": {"articles": len(articles), "chunks": len(chunks), "sentences": len(spans)},
         "outlets": sorted({a.outlet for a in articles} | {c.outlet for c in chunks}),
     }
+    codes = None
+    if late is not None:
+        codes = late.finish(late_dir)
+        # The folder goes with the in-memory index (a mapped file stays readable once unlinked).
+        weakref.finalize(codes, shutil.rmtree, late_dir, True)
     return CorpusIndex(manifest, by_id, chunks, _sentences(spans, sentence_vectors, chunks),
-                       DenseIndex(dense.finish()), BM25Index.build([c.text for c in chunks]))
+                       DenseIndex(dense.finish()), BM25Index.build([c.text for c in chunks]), late=codes)
 
 
 def build(seeds_dir: Path, index_dir: Path, embedder: Embedder, chunking: ChunkSettings,
@@ -196,6 +217,11 @@ def save(corpus: CorpusIndex, index_dir: Path) -> Path:
              vectors=s.vectors)
     corpus.dense.save(staging / "dense.faiss")
     corpus.bm25.save(staging / "bm25")
+    if corpus.late is not None:
+        np.save(staging / OFFSETS_FILE, corpus.late.offsets)
+        with open(staging / CODES_FILE, "wb") as handle:
+            for first in range(0, len(corpus.late.codes), 1 << 16):  # a memory map, copied in slices
+                handle.write(np.ascontiguousarray(corpus.late.codes[first:first + (1 << 16)]).tobytes())
     manifest = dict(corpus.manifest)
     files = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
     manifest["files"] = {f: (staging / f).stat().st_size for f in files}
@@ -231,15 +257,17 @@ def load(index_dir: Path) -> CorpusIndex:
             spans, sentence_vectors = data["spans"], data["vectors"]
         dense = DenseIndex.load(folder / "dense.faiss")
         bm25 = BM25Index.load(folder / "bm25")
+        late = TokenCodes.load(folder) if (folder / OFFSETS_FILE).exists() else None
     except IndexUnavailable:
         raise
     except Exception as exc:  # any parse failure means a damaged index, never a wrong answer
         raise IndexUnavailable(f"index in {folder} is unreadable ({type(exc).__name__}: {exc})") from exc
-    if dense.size != len(chunks) or bm25.size != len(chunks) or len(spans) != len(sentence_vectors):
+    if dense.size != len(chunks) or bm25.size != len(chunks) or len(spans) != len(sentence_vectors) \
+            or (late is not None and len(late) != len(chunks)):
         raise IndexUnavailable(f"index in {folder} is inconsistent: {len(chunks)} chunks, "
                           f"{dense.size} vectors, {bm25.size} BM25 documents")
     return CorpusIndex(manifest, {a.id: a for a in articles}, chunks, _sentences(spans, sentence_vectors, chunks),
-                       dense, bm25, folder)
+                       dense, bm25, folder, late)
 
 
 def _sentences(spans: np.ndarray, vectors: np.ndarray, chunks: list[Chunk]) -> Sentences:

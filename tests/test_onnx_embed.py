@@ -46,7 +46,7 @@ def reference(chunks, questions) -> tuple[np.ndarray, np.ndarray]:
 def test_export_is_complete_and_reused(model_dir):
     assert is_exported(model_dir)
     assert sorted(p.name for p in model_dir.iterdir()) == [
-        "export.json", "model.int8.onnx", "model.onnx", "tokenizer.json"]
+        "export.json", "model.int8.onnx", "model.onnx", "query.onnx", "tokenizer.json"]
     before = (model_dir / "model.int8.onnx").stat().st_mtime_ns
     assert export(model_dir) == model_dir
     assert (model_dir / "model.int8.onnx").stat().st_mtime_ns == before
@@ -55,7 +55,7 @@ def test_export_is_complete_and_reused(model_dir):
 def test_missing_file_means_not_exported(model_dir, tmp_path):
     copy = tmp_path / "copy"
     copy.mkdir()
-    for name in ("export.json", "model.onnx", "tokenizer.json"):
+    for name in ("export.json", "model.onnx", "query.onnx", "tokenizer.json"):
         (copy / name).write_bytes((model_dir / name).read_bytes())
     assert (is_exported(copy), is_exported(copy, precision="int8")) == (True, False)
     (copy / "tokenizer.json").unlink()
@@ -176,11 +176,40 @@ def test_mean_pool_ignores_padding():
     np.testing.assert_allclose(pooled, [[0.6, 0.8], [2 ** -0.5, 2 ** -0.5]], rtol=1e-6)
 
 
-def test_query_path_imports_no_torch(model_dir):
-    code = ("import sys; from rag.onnx_embed import OnnxEmbedder; "
-            f"v = OnnxEmbedder({str(model_dir)!r}).encode(['Who chairs the CSTO?']); "
+@pytest.mark.parametrize("call, shown, expected", [
+    ("v = embedder.encode(['Who chairs the CSTO?'])", "v.shape", "(1, 384)"),
+    ("v, c = embedder.encode_queries(['Who chairs the CSTO?'])", "v.shape, c[0].dtype", "((1, 384), dtype('int8'))"),
+])
+def test_query_path_imports_no_torch(model_dir, call, shown, expected):
+    code = (f"import sys; from rag.onnx_embed import OnnxEmbedder; embedder = OnnxEmbedder({str(model_dir)!r}); "
+            f"{call}; "
             "heavy = sorted(m for m in ('torch', 'transformers', 'sentence_transformers', 'spacy') if m in sys.modules); "
-            "print(v.shape, heavy)")
+            f"print(({shown}), heavy)")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "(1, 384) []"
+    assert result.stdout.strip() == f"{expected} []"
+
+
+def test_onnx_query_tower_equals_the_torch_one_and_differs_from_the_passage_model(model_dir, questions, reference):
+    onnx_vectors, onnx_codes = OnnxEmbedder(model_dir).encode_queries(questions)
+    torch_vectors, torch_codes = MiniLMEmbedder().encode_queries(questions)
+    assert np.sum(onnx_vectors * torch_vectors, axis=1).min() > 0.9999
+    for a, b in zip(onnx_codes, torch_codes):
+        assert a.shape == b.shape and np.abs(a.astype(int) - b.astype(int)).max() <= 1  # int8 rounding
+    # the fine-tuned tower moves every question away from the stock model's vector
+    same = np.sum(onnx_vectors * reference[1], axis=1)
+    assert same.max() < 0.999 and same.min() > 0.5
+
+
+def test_encode_tokens_gives_the_encode_vectors_and_one_code_per_word_piece(model_dir, chunks):
+    onnx = OnnxEmbedder(model_dir)
+    vectors, codes = onnx.encode_tokens(chunks[:3])
+    np.testing.assert_allclose(vectors, onnx.encode(chunks[:3]), atol=1e-6)
+    from tokenizers import Tokenizer
+    tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(256)
+    assert [len(c) for c in codes] == [len(tokenizer.encode(t).ids) - 2 for t in chunks[:3]]
+    bulk_vectors, bulk_codes = MiniLMEmbedder().encode_tokens(chunks[:3])
+    assert np.sum(bulk_vectors * vectors, axis=1).min() > 0.9999
+    assert [c.shape for c in bulk_codes] == [c.shape for c in codes]

@@ -1,0 +1,60 @@
+"""The query tower's training data never touches what EVAL.md reports; the shipped tower loads."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rag import embed
+from rag.evalsets import news_corpus, news_split, read_jsonl, squad_train_titles
+from rag.train_query import dense_recall, news_pairs, squad_pairs
+from seedpaths import REPO
+
+EXTERNAL = REPO.parent / "shared" / "eval" / "external"
+SQUAD_TRAIN = EXTERNAL / "squad_v1.1_train_paragraphs.jsonl.gz"
+NEWS = EXTERNAL / "realtimeqa_news_evidence.jsonl"
+
+
+def test_squad_articles_are_apart_from_the_rerankers_sample():
+    rows = read_jsonl(SQUAD_TRAIN)
+    paragraphs, pairs = squad_pairs(SQUAD_TRAIN, articles=5)
+    titles = {r["title"] for r in rows if r["context"] in set(paragraphs)}
+    assert len(titles) == 5 and not titles & squad_train_titles(rows)
+    assert all(0 <= i < len(paragraphs) for _, i in pairs)
+    by_text = {r["context"]: {qa["question"] for qa in r["qas"]} for r in rows}
+    assert all(q in by_text[paragraphs[i]] for q, i in pairs)  # each question points at its own paragraph
+
+
+def test_news_pairs_are_the_tuning_half_only():
+    passages, pairs = news_pairs(NEWS, offset=10)
+    corpus, questions = news_corpus(NEWS)
+    tune, held_out = news_split(questions)
+    assert sorted(q for q, _ in pairs) == sorted(q.question for q in tune)
+    assert not {q for q, _ in pairs} & ({q.question for q in held_out} - {q.question for q in tune})
+    # in tuning order, each question points at its own evidence (a question text recurs across quizzes)
+    assert [text for text, _ in pairs] == [q.question for q in tune]
+    assert all(passages[i - 10] == corpus.texts[q.gold] for (_, i), q in zip(pairs, tune))
+
+
+def test_dense_recall_counts_answers_in_the_top_k():
+    passages = np.eye(3, dtype=np.float32)
+    queries = np.array([[0.9, 0.1, 0.0], [0.0, 0.2, 0.8]], dtype=np.float32)
+    texts = ["Paris is in France", "Rome is in Italy", "Berlin is in Germany"]
+    # the first query's best passage holds "France"; the second's answer "Italy" is its 2nd hit
+    assert dense_recall(queries, passages, texts, [("France",), ("Italy",)], ks=(1, 2)) == [50.0, 100.0]
+
+
+def test_the_shipped_tower_holds_every_transformer_layer_and_nothing_else():
+    state = embed.query_state()
+    assert len([k for k in state if k.startswith("encoder.layer.")]) == 6 * 16
+    assert all(k.startswith("encoder.") for k in state)
+    assert state["encoder.layer.0.attention.self.query.weight"].shape == (384, 384)
+
+
+def test_a_tower_of_another_shape_is_refused(tmp_path):
+    from transformers import AutoModel
+
+    np.savez(tmp_path / "bad.npz", **{"encoder.layer.0.attention.self.query.weight": np.zeros((384, 384), np.float16),
+                                      "decoder.weight": np.zeros(3, np.float16)})
+    model = AutoModel.from_pretrained(embed.model_path())
+    with pytest.raises(ValueError, match="does not fit MiniLM: unexpected \\['decoder.weight'\\]"):
+        embed.load_query_tower(model, tmp_path / "bad.npz")

@@ -1,8 +1,9 @@
 """Candidate features of the learned reranker (rag/rerank.py).
 
 Every feature is a number per candidate chunk, computed from what the index already holds
-(BM25 statistics, chunk and sentence vectors, stored entities) and the question: no model
-runs here beyond a few small matrix products, so a query stays within a few milliseconds.
+(BM25 statistics, chunk and sentence vectors, word-piece codes, stored entities) and the
+question: no model runs here beyond a few small matrix products, so a query stays within a
+few milliseconds.
 
     bm25               BM25 score over the best candidate's (0..1)
     dense              cosine of the question and the chunk vector
@@ -22,6 +23,16 @@ runs here beyond a few small matrix products, so a query stays within a few mill
     second_sentence    cosine of the second-best sentence (the best when only one)
     novel              log(1 + entities of the chunk that the question does not name)
     answer_type_count  log(1 + entities of the asked-for type the question does not name)
+    dense_gap          dense minus the best dense among the candidates (<= 0)
+    sentence_gap       sentence minus the best among the candidates
+    window_gap         window minus the best among the candidates
+    question_length    log(1 + words of the question): long quiz-style questions lean on
+                       other signals than short ones, and the hidden layer can tell them apart
+    late               MaxSim (rag/late.py): mean over the question's word pieces of their best
+                       cosine with a word piece of the chunk; the chunk cosine when the index
+                       holds no word-piece codes
+    late_gap           late minus the best among the candidates
+    late_median        the median instead of the mean of those best cosines
 """
 from __future__ import annotations
 
@@ -34,8 +45,10 @@ from .question import classify
 
 FEATURES = ("bm25", "dense", "sentence", "coverage", "window", "sentence_coverage", "bigram", "headline",
             "answer_type", "dense_rank", "bm25_rank", "sentence_bm25", "full_coverage", "length",
-            "second_sentence", "novel", "answer_type_count")
+            "second_sentence", "novel", "answer_type_count", "dense_gap", "sentence_gap", "window_gap",
+            "question_length", "late", "late_gap", "late_median")
 RELATIVE = ("bm25", "sentence_bm25")  # divided by the best candidate's value
+GAPS = {"dense_gap": "dense", "sentence_gap": "sentence", "window_gap": "window", "late_gap": "late"}
 BM25_K1, BM25_B = 1.5, 0.75  # bm25s defaults, for the sentence-level score
 SENTENCE_WORDS = 25.0  # typical stemmed words per sentence (the length normaliser of sentence BM25)
 ENTITY_SKIP = ("NP", "ST")  # stored candidate spans that are not named entities
@@ -103,13 +116,14 @@ class Question:
     total: float
     pairs: frozenset[tuple[str, str]]
     labels: frozenset[str]  # entity labels that answer it (rag.question); empty: any
+    length: float = 0.0  # log(1 + words)
 
     @classmethod
     def of(cls, question: str, bm25) -> "Question":
         terms = bm25.analyze(question)
         weights = {t: bm25.idf(t) for t in terms}
         return cls(question.lower(), weights, sum(weights.values()), frozenset(bigrams(terms)),
-                   classify(question).labels)
+                   classify(question).labels, math.log1p(len(question.split())))
 
 
 @dataclass(frozen=True)
@@ -139,9 +153,12 @@ def answer_type_entities(labels: frozenset[str], entities, question: str) -> tup
 
 
 def row(q: Question, chunk: ChunkProfile, bm25: float, dense: float,
-        sentences: tuple[float, float, float] | None, dense_rank: int, bm25_rank: int) -> list[float]:
-    """The feature values of one candidate (order of FEATURES; RELATIVE ones not yet divided)."""
+        sentences: tuple[float, float, float] | None, dense_rank: int, bm25_rank: int,
+        late: tuple[float, float] | None = None) -> list[float]:
+    """The feature values of one candidate (order of FEATURES; RELATIVE ones not yet divided,
+    GAPS not yet taken)."""
     best, second, window = sentences or (dense, dense, dense)
+    late_mean, late_median = late if late is not None else (dense, dense)
     cover = covered_share(q.weights, chunk.term_set, q.total)
     sentence_cover = max((covered_share(q.weights, s, q.total) for s in chunk.sentence_sets), default=0.0)
     sentence_score = max((sentence_bm25(q.weights, s) for s, words in zip(chunk.sentences, chunk.sentence_sets)
@@ -151,13 +168,18 @@ def row(q: Question, chunk: ChunkProfile, bm25: float, dense: float,
     return [bm25, dense, best, cover, window, sentence_cover, pairs,
             covered_share(q.weights, chunk.headline, q.total), float(typed > 0),
             math.log1p(dense_rank), math.log1p(bm25_rank), sentence_score, float(cover > 0.999),
-            math.log1p(len(chunk.terms)), second, math.log1p(novel), math.log1p(typed)]
+            math.log1p(len(chunk.terms)), second, math.log1p(novel), math.log1p(typed),
+            dense, best, window, q.length, late_mean, late_mean, late_median]
 
 
 def normalise(rows: np.ndarray) -> np.ndarray:
-    """Divide the RELATIVE columns by their best value among the candidates (in place)."""
+    """Divide the RELATIVE columns by their best value among the candidates and turn the GAPS
+    columns into differences from their best (in place)."""
     for name in RELATIVE:
         column = FEATURES.index(name)
         top = rows[:, column].max() if len(rows) else 0.0
         rows[:, column] = rows[:, column] / top if top > 0 else 0.0
+    if len(rows):
+        for gap, base in GAPS.items():
+            rows[:, FEATURES.index(gap)] = rows[:, FEATURES.index(base)] - rows[:, FEATURES.index(base)].max()
     return rows

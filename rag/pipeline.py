@@ -15,7 +15,7 @@ from typing import Callable
 
 from .answer import AnswerSettings, Reader
 from .chunk import ChunkSettings
-from .embed import Embedder, default_embedder
+from .embed import Embedder, default_embedder, embed_queries
 from .ingest import IngestError
 from .records import Answer
 from .retrieve import RetrievalSettings, Retriever
@@ -159,7 +159,9 @@ class Assistant:
             raise ValueError(f"k must be > 0, got {k}")
         self.reload()
         loaded = self._loaded  # one consistent index for the whole question, even if a reload lands
-        vector = self.embedder.encode([question])[0]
+        vectors, codes = embed_queries(self.embedder, [question])
+        vector = vectors[0]
         # The reader looks deeper than the k passages shown, so that rival reports are found.
-        hits = loaded.retriever.retrieve(question, vector, max(k, self.settings.answering.read_top), outlet)
+        hits = loaded.retriever.retrieve(question, vector, max(k, self.settings.answering.read_top), outlet,
+                                         query_codes=codes[0])
         return loaded.reader.read(question, vector, hits, shown=k)

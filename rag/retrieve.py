@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .index import top_k
+from .late import maxsim
 from .records import Hit
 from . import features as F
 from .rerank import FusionWeights, LearnedRanker, coverage, default_ranker, fuse, sentence_max
@@ -98,8 +99,8 @@ class Retriever:
         raise UnknownOutlet(f"unknown outlet {outlet!r}; known: {', '.join(self.outlets)}")
 
     def retrieve(self, question: str, query_vector: np.ndarray | None, k: int,
-                 outlet: str | None = None) -> list[Hit]:
-        """Fused top-`k` hits, best first."""
+                 outlet: str | None = None, query_codes: np.ndarray | None = None) -> list[Hit]:
+        """Fused top-`k` hits, best first (`query_codes`: see `candidates`)."""
         if k <= 0:
             raise ValueError(f"k must be > 0, got {k}")
         name = self.resolve_outlet(outlet)
@@ -110,7 +111,7 @@ class Retriever:
         if s.mode == "hybrid" and s.fusion == "learned":
             if query_vector is None:
                 raise ValueError("mode 'hybrid' needs a query vector")
-            found = self.candidates(question, query_vector, k, allowed)
+            found = self.candidates(question, query_vector, k, allowed, query_codes)
             if found is None:
                 return []
             candidates, x = found
@@ -198,9 +199,11 @@ class Retriever:
         return profile
 
     def candidates(self, question: str, query_vector: np.ndarray, k: int,
-                   allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+                   allowed: np.ndarray | None = None,
+                   query_codes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray] | None:
         """Candidate chunk ids (sorted: the dense and BM25 top-`depth` lists) and their feature
-        rows (columns: `features.FEATURES`); None when no retriever finds anything."""
+        rows (columns: `features.FEATURES`); None when no retriever finds anything.
+        `query_codes`: the question's word-piece codes (rag/late.py) for the MaxSim features."""
         depth = max(k, self.settings.depth)
         index, bm25 = self.index, self.index.bm25
         query = np.asarray(query_vector, dtype=np.float32)
@@ -226,12 +229,16 @@ class Retriever:
         sentence_rows = [r for p in profiles for r in p.rows]  # one product for every sentence
         sentence_cos = (np.asarray(index.sentences.vectors[sentence_rows], dtype=np.float32) @ query).tolist() \
             if sentence_rows else []
+        late = None
+        if query_codes is not None and index.late is not None:
+            late = maxsim(query_codes, [index.late.of(c) for c in candidates.tolist()]).tolist()
         rows = np.zeros((len(candidates), len(F.FEATURES)), dtype=np.float32)
         at = 0
         for n, (chunk_id, profile) in enumerate(zip(candidates.tolist(), profiles)):
             stats = F.sentence_stats(sentence_cos[at:at + len(profile.rows)], profile.adjacent)
             at += len(profile.rows)
             rows[n] = F.row(asked, profile, float(bm25_all[chunk_id]), cosine[chunk_id], stats,
-                            dense_rank.get(chunk_id, depth), bm25_rank.get(chunk_id, depth))
+                            dense_rank.get(chunk_id, depth), bm25_rank.get(chunk_id, depth),
+                            late[n] if late is not None else None)
         F.normalise(rows)
         return candidates, rows

@@ -4,7 +4,8 @@ Training data never overlaps what EVAL.md reports: 1,000 questions over 40 whole
 SQuAD v1.1 *train*, and the tuning half of the news questions (`evalsets.news_split`), both
 indexed by the real pipeline (cached like the evaluation corpora). Each question's candidates
 (top 50 dense and top 50 BM25 chunks) become rows of the features of rag/features.py, taken
-from `Retriever.candidates` itself, so training sees exactly what a query computes.
+from `Retriever.candidates` itself, so training sees exactly what a query computes. Positives
+are the chunks of the question's own passage and any other chunk holding a reference answer.
 
 - The learned reranker (the default): a one-hidden-layer MLP, trained listwise (softmax over
   each question's candidates, the gold passage's chunks as positives) with Adam in torch
@@ -23,23 +24,28 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 DEPTH = 50
 HIDDEN = 16  # units of the reranker's hidden layer
+MEMBERS = 3  # rankers trained from different seeds and averaged (less run-to-run variance)
 LINEAR = ("bm25", "dense", "sentence", "coverage")  # the score fusion's signals
 
 
-def feature_groups(corpus, questions, vectors) -> list[tuple[np.ndarray, np.ndarray]]:
+def feature_groups(corpus, questions, vectors, codes) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per question whose gold passage is among the candidates: the candidates' feature rows
     (columns `features.FEATURES`) and which of them belong to the gold passage."""
+    from .metrics import has_answer
     from .retrieve import RetrievalSettings, Retriever
 
     retriever = Retriever(corpus.index, RetrievalSettings(depth=DEPTH))
     groups = []
-    for q, vector in zip(questions, vectors):
-        found = retriever.candidates(q.question, vector, DEPTH)
+    for q, vector, code in zip(questions, vectors, codes):
+        found = retriever.candidates(q.question, vector, DEPTH, query_codes=code)
         if found is None:
             continue
         ids, x = found
-        gold = np.array([q.gold in corpus.hit_passages(_Hit(corpus.index.chunks[i])) for i in ids.tolist()])
-        if gold.any():  # a question whose passage no retriever finds teaches fusion nothing
+        chunks = [corpus.index.chunks[i] for i in ids.tolist()]
+        # Positives: the question's own passage, and any chunk that holds a reference answer
+        # (DrQA's distant supervision: what EVAL.md's has-answer recall counts).
+        gold = np.array([q.gold in corpus.hit_passages(_Hit(c)) or has_answer(c.text, q.answers) for c in chunks])
+        if gold.any():  # a question whose answer no retriever finds teaches fusion nothing
             groups.append((x.astype(np.float64), gold))
     return groups
 
@@ -85,6 +91,21 @@ def train_ranker(groups: list[tuple[np.ndarray, np.ndarray]], features: tuple[st
                          first.weight.detach().numpy().astype(np.float32),
                          first.bias.detach().numpy().astype(np.float32),
                          second.weight.detach().numpy()[0].astype(np.float32))
+
+
+def average_rankers(rankers: list) -> "object":
+    """One `rerank.LearnedRanker` scoring the mean of `rankers` (same features and scaling):
+    their hidden units side by side, each output weight divided by their number."""
+    from .rerank import LearnedRanker
+
+    first = rankers[0]
+    for other in rankers[1:]:
+        if other.features != first.features or not (np.array_equal(other.mean, first.mean)
+                                                     and np.array_equal(other.scale, first.scale)):
+            raise ValueError("only rankers of the same features and scaling can be averaged")
+    return LearnedRanker(first.features, first.mean, first.scale,
+                         np.concatenate([r.hidden for r in rankers]), np.concatenate([r.bias for r in rankers]),
+                         np.concatenate([r.out for r in rankers]) / len(rankers))
 
 
 def _objective(groups: list[tuple[np.ndarray, int]], w: np.ndarray, l2: float):
@@ -133,9 +154,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--external", type=Path, default=REPO.parent / "shared" / "eval" / "external")
     parser.add_argument("--cache", type=Path, default=REPO / ".cache")
     parser.add_argument("--out", type=Path, default=None, help="reranker file (default rag/models/fusion.npz)")
+    parser.add_argument("--members", type=int, default=MEMBERS, help="rankers averaged (seeds 0..N-1)")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
-    from .embed import MiniLMEmbedder
+    from .embed import MiniLMEmbedder, embed_queries
     from .embedcache import CachingEmbedder
     from .evalrun import open_corpus
     from .evalsets import news_corpus, news_split, squad_train_sample
@@ -152,10 +174,10 @@ def main(argv: list[str] | None = None) -> int:
     for name, passages, questions in (("squad-train-sample", train_passages, train_questions),
                                       ("news", news_passages, tune)):
         corpus = open_corpus(name, passages, embedder, args.cache, settings, progress=not args.no_progress)
-        groups += feature_groups(corpus, questions, embedder.encode([q.question for q in questions]))
+        groups += feature_groups(corpus, questions, *embed_queries(embedder, [q.question for q in questions]))
     print(f"{len(train_questions)} SQuAD train + {len(tune)} news tuning questions; "
           f"{len(groups)} with the gold passage among the candidates")
-    ranker = train_ranker(groups, FEATURES)
+    ranker = average_rankers([train_ranker(groups, FEATURES, seed=seed) for seed in range(args.members)])
     out = args.out or RANKER_FILE
     ranker.save(out)
     print(f"reranker ({len(FEATURES)} features, {HIDDEN} hidden units) written to {out}")

@@ -114,7 +114,10 @@ def test_sentence_bm25_bigrams_and_answer_type_entities():
 
 def test_feature_row_of_a_hand_made_question_and_chunk():
     q = F.Question("who called almaty troops?", {"almati": 1.0, "troop": 3.0}, 4.0,
-                   frozenset({("almati", "troop")}), frozenset({"PERSON"}))
+                   frozenset({("almati", "troop")}), frozenset({"PERSON"}), np.log1p(4))
+    analysed = F.Question.of("Who called Almaty troops?", BM25Index.build(["Tokayev sent troops to Almaty.", "Calm."]))
+    assert analysed.text == q.text and set(analysed.weights) == {"who", "call", "almati", "troop"}
+    assert analysed.labels == {"PERSON", "NORP", "ORG"} and analysed.length == pytest.approx(np.log1p(4))  # four words
     chunk = F.ChunkProfile(terms=("tokayev", "sent", "troop", "almati"),
                            sentences=(("tokayev", "sent", "troop"), ("almati",)),
                            headline=frozenset({"almati"}), entities=(("PERSON", "tokayev"), ("GPE", "almaty")))
@@ -130,6 +133,10 @@ def test_feature_row_of_a_hand_made_question_and_chunk():
     assert row["dense_rank"] == pytest.approx(np.log(4)) and row["bm25_rank"] == pytest.approx(np.log(51))
     assert row["length"] == pytest.approx(np.log(5))
     assert row["sentence_bm25"] == pytest.approx(3 * 2.5 / (1 + 1.5 * (0.25 + 0.75 * 3 / 25)))
+    assert row["question_length"] == pytest.approx(np.log1p(4))
+    assert (row["late"], row["late_median"]) == (0.5, 0.5)  # no word-piece codes: the chunk cosine
+    with_codes = dict(zip(F.FEATURES, F.row(q, chunk, 7.0, 0.5, (0.6, 0.4, 0.7), 3, 50, (0.8, 0.75))))
+    assert (with_codes["late"], with_codes["late_gap"], with_codes["late_median"]) == pytest.approx((0.8, 0.8, 0.75))
     # no sentence vectors: the chunk cosine stands in for the sentence ones
     bare = dict(zip(F.FEATURES, F.row(q, chunk, 7.0, 0.5, None, 3, 50)))
     assert (bare["sentence"], bare["second_sentence"], bare["window"]) == (0.5, 0.5, 0.5)
@@ -138,6 +145,9 @@ def test_feature_row_of_a_hand_made_question_and_chunk():
     assert rows[:, F.FEATURES.index("bm25")].tolist() == [1.0, 0.5]
     assert rows[:, F.FEATURES.index("sentence_bm25")].tolist() == [1.0, 0.5]
     assert rows[:, F.FEATURES.index("dense")].tolist() == [4.0, 2.0]
+    for gap in ("dense_gap", "sentence_gap", "window_gap", "late_gap"):  # behind the best candidate
+        assert rows[:, F.FEATURES.index(gap)].tolist() == [0.0, -2.0]
+    assert F.normalise(np.zeros((0, len(F.FEATURES)), np.float32)).shape == (0, len(F.FEATURES))
 
 
 def _ranker(feature: str, sign: float = 1.0) -> LearnedRanker:
@@ -158,7 +168,8 @@ def test_learned_ranker_scores_saves_and_checks_shapes(tmp_path):
     with pytest.raises(ValueError, match="ranker shapes do not match its 3 features"):
         LearnedRanker(("a", "b", "c"), np.zeros(2), np.ones(2), np.ones((1, 2)), np.zeros(1), np.ones(1))
     shipped = default_ranker()
-    assert shipped.features == F.FEATURES and shipped.hidden.shape == (16, len(F.FEATURES))
+    # three members of 16 units, averaged: one 48-unit layer with each member's output weights / 3
+    assert shipped.features == F.FEATURES and shipped.hidden.shape == (48, len(F.FEATURES))
 
 
 def test_learned_fusion_orders_by_the_rankers_score():

@@ -57,7 +57,8 @@ class AnswerSettings:
     span_ranker_local: float = 0.0  # ... and among the spans of the candidate's own sentence
     ranker_floor: float = -12.0  # log-probabilities below this count as this
     ranker_chunks: int = 3  # the ranker reads the chunks of the best sentences, this many
-    candidate_sentences: int = 20  # spans are looked for in this many of the best sentences
+    candidate_sentences: int = 25  # spans are looked for in this many of the best sentences
+    retrieval: float = 0.3  # weight of the hit's retrieval score (exp(score - best), 1 for the best hit)
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class _Sentence:
     cosine: float
     lexical: float
     score: float
+    support: float = 0.0  # the part of `score` that comes from the passage's retrieval score
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,11 @@ class Reader:
             "unattached": float(qtype.numeric and (top is None or not top.attached)),
             "margin": _margin(candidates),
             "unknown": self._unknown_share(terms),
+            # a figure or date question answered without a figure or date ("hours", "third")
+            "vague": float(top is not None and (qtype.numeric or qtype.labels <= DATE_LIKE) and qtype.typed
+                           and not spans.specific(top.text)),
+            "support": _support(anchor.hit, hits[: self.settings.read_top]),
+            "retrieval_top": _top_share(hits[: self.settings.read_top]),
         }
         return Reading(qtype, sentences, candidates, groups, anchor, features)
 
@@ -248,7 +255,9 @@ class Reader:
         sentences = self.index.sentences
         seen: set[tuple[str, int, int]] = set()
         scored: list[_Sentence] = []
+        best_hit = max((h.score for h in hits), default=0.0)
         for hit in hits:
+            support = s.retrieval * math.exp(max(hit.score - best_hit, -30.0)) if s.retrieval else 0.0
             rows = sentences.by_chunk.get(hit.chunk.id, [])
             if not rows:
                 continue
@@ -262,10 +271,11 @@ class Reader:
                     continue
                 seen.add(key)
                 lexical = self._lexical(text[start:end], terms)
-                score = s.sentence_cosine * cosine + s.sentence_lexical * lexical + s.context_lexical * context
+                score = (s.sentence_cosine * cosine + s.sentence_lexical * lexical + s.context_lexical * context
+                         + support)
                 if hit.chunk.kind == "caption":
                     score -= 0.02  # a caption restates the body; prefer the body's wording
-                scored.append(_Sentence(hit, row, start, end, cosine, lexical, score))
+                scored.append(_Sentence(hit, row, start, end, cosine, lexical, score, support))
         scored.sort(key=lambda x: -x.score)
         return scored
 
@@ -486,7 +496,9 @@ class Reader:
                 groups[value] = [candidate]
                 continue
             similar = float(vectors[candidate.sentence.row].astype(np.float32) @ anchor) >= s.claim_similarity
-            close = candidate.base >= top.base - s.conflict_margin
+            # Claims are compared on what their sentences say, not on how well their passage
+            # was retrieved: a rival report usually comes from a weaker passage.
+            close = candidate.base - candidate.sentence.support >= top.base - top.sentence.support - s.conflict_margin
             if value in groups and (similar or close):
                 groups[value].append(candidate)  # another report of the same value
             elif (value not in groups and qtype.typed and similar and close and candidate.attached
@@ -572,6 +584,17 @@ def _attached(text: str, start: int, end: int, sentence: _Sentence, terms: dict[
     before = re.findall(r"\w+", text[sentence.start:start])[-3:]
     strong = 0.5 * max(terms.values(), default=0.0)
     return any(terms.get(stem, -1.0) >= strong for stem in bm25.analyze(" ".join(after + before)))
+
+
+def _support(hit: Hit, hits: list[Hit]) -> float:
+    """exp(score - best score) of the hit a sentence comes from: 1 for the best-ranked passage."""
+    return math.exp(max(hit.score - max(h.score for h in hits), -30.0))
+
+
+def _top_share(hits: list[Hit]) -> float:
+    """Softmax share of the best hit among the hits read: how clearly one passage wins."""
+    best = max(h.score for h in hits)
+    return 1.0 / sum(math.exp(max(h.score - best, -30.0)) for h in hits)
 
 
 def _margin(candidates: list[_Candidate]) -> float:

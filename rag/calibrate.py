@@ -23,12 +23,13 @@ from pathlib import Path
 import numpy as np
 
 from .answer import CALIBRATION_FILE, Calibration
+from .embed import embed_queries
 
 REPO = Path(__file__).resolve().parent.parent
 EXTERNAL = REPO.parent / "shared" / "eval" / "external"
 
 FEATURES = ("cosine", "lexical", "best_cosine", "typed_found", "attached", "agreement", "no_span", "unknown",
-            "named", "margin", "unattached")
+            "named", "margin", "unattached", "support", "retrieval_top", "vague")
 
 
 def load_dev(path: Path) -> list[dict]:
@@ -40,7 +41,8 @@ def load_dev(path: Path) -> list[dict]:
 # Evidence that can only make an answer more likely to be right: the fit may not give these a
 # negative weight (with 67 questions a chance pattern could otherwise say that agreement
 # between outlets lowers confidence).
-NON_NEGATIVE = ("cosine", "lexical", "best_cosine", "typed_found", "attached", "agreement", "named", "margin")
+NON_NEGATIVE = ("cosine", "lexical", "best_cosine", "typed_found", "attached", "agreement", "named", "margin",
+                "support", "retrieval_top")
 # Floors above zero: outlets that report the same value independently make it more likely
 # right, by at least this much per log(outlets). The dev sets hold few questions that several
 # outlets answer, too few to learn it from; a fitted weight above the floor is kept.
@@ -88,8 +90,10 @@ def collect(assistant, rows: list[dict]) -> tuple[np.ndarray, np.ndarray, np.nda
 
     feats, right, answerable = [], [], []
     for row in rows:
-        vector = assistant.embedder.encode([row["question"]])[0]
-        hits = assistant.retriever.retrieve(row["question"], vector, assistant.settings.answering.read_top)
+        vectors, codes = embed_queries(assistant.embedder, [row["question"]])
+        vector = vectors[0]
+        hits = assistant.retriever.retrieve(row["question"], vector, assistant.settings.answering.read_top,
+                                            query_codes=codes[0])
         reading = assistant.reader.analyze(row["question"], vector, hits)
         features = reading.features if reading else {}
         feats.append([features.get(name, 0.0) for name in FEATURES])

@@ -11,6 +11,18 @@ _NUMBER_WORDS = {w: i for i, w in enumerate(
 
 
 YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
+_SPECIFIC = re.compile(
+    r"\d|\b(?:" + "|".join(_NUMBER_WORDS) + r"|dozens?|hundreds?|thousands?|millions?|billions?|half|"
+    r"january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow)\b", re.IGNORECASE)
+
+
+def specific(text: str) -> bool:
+    """Whether a figure or date names a value: a digit, a number word, a month or a day
+    ("13", "seven", "January 19"), not a vague "hours", "third" or "years"."""
+    return bool(_SPECIFIC.search(text))
+
+
 _NAME_WORD = re.compile(r" (?:[A-Z][a-z]+|[A-Z]\.)(?=[\s,.;:'’)]|$)")
 _NOT_NAME = frozenset("Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April "
                       "May June July August September October November December The A An And But".split())

@@ -257,15 +257,18 @@ def warm_latency(ask, questions: list[str], repeats: int) -> tuple[list[float], 
 
 def stage_latency(assistant, questions: list[str], repeats: int, k: int = 5) -> dict[str, list[float]]:
     """Milliseconds of each stage of `Assistant.ask`: embedding, search (fused retrieval), answer."""
+    from .embed import embed_queries
+
     depth = max(k, getattr(assistant.settings.answering, "read_top", k))
     stages: dict[str, list[float]] = {name: [] for name in ("embed", "search", "answer", "total", "total_cpu")}
     assistant.ask(questions[0], k=k)
     for _ in range(repeats):
         for question in questions:
             c0, t0 = time.process_time(), time.perf_counter()
-            vector = assistant.embedder.encode([question])[0]
+            vectors, codes = embed_queries(assistant.embedder, [question])
+            vector = vectors[0]
             t1 = time.perf_counter()
-            hits = assistant.retriever.retrieve(question, vector, depth, None)
+            hits = assistant.retriever.retrieve(question, vector, depth, None, query_codes=codes[0])
             t2 = time.perf_counter()
             assistant.reader.read(question, vector, hits, shown=k)
             t3, c3 = time.perf_counter(), time.process_time()

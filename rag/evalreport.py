@@ -83,8 +83,8 @@ def _open(body: dict) -> list[str]:
     lines = [f"{body['questions']} questions over {body['passages']:,} passages ({body['chunks']:,} chunks).", ""]
     lines += _retrieval(body["retrieval"])
     if body.get("retrieval_held_out"):
-        lines += ["", f"Held-out half ({body['held_out_questions']} questions from quizzes the fusion weights "
-                      "never saw; the other half tuned them):", ""]
+        lines += ["", f"Held-out half ({body['held_out_questions']} questions from quizzes that neither the "
+                      "reranker nor the query tower saw; the other half tuned them):", ""]
         lines += _retrieval(body["retrieval_held_out"])
     lines += ["", "Answers from the index (top 5 chunks read):", ""]
     lines += _table(["retrieval", "EM", "F1", "abstained %", "ECE"],

@@ -113,16 +113,17 @@ def open_corpus(name: str, passages: Passages, embedder: Embedder, cache: Path,
 
 # -- retrieval ---------------------------------------------------------------------------
 
-def retrieval_runs(corpus: EvalCorpus, questions: Sequence[Question], vectors: np.ndarray,
+def retrieval_runs(corpus: EvalCorpus, questions: Sequence[Question], vectors: np.ndarray, codes: Sequence,
                    base: RetrievalSettings, modes: Sequence[str] = MODES) -> dict:
-    """recall@1/5/20 and MRR per retrieval mode, by gold passage and by has_answer."""
+    """recall@1/5/20 and MRR per retrieval mode, by gold passage and by has_answer (`codes`:
+    the questions' word-piece codes, rag/late.py)."""
     out = {}
     for mode in modes:
         retriever = Retriever(corpus.index, variant(base, mode))
         gold_rows, answer_rows = [], []
         started = time.perf_counter()
-        for q, vector in zip(questions, vectors):
-            hits = retriever.retrieve(q.question, vector, max(KS))
+        for q, vector, code in zip(questions, vectors, codes):
+            hits = retriever.retrieve(q.question, vector, max(KS), query_codes=code)
             gold_rows.append([q.gold in corpus.hit_passages(h) for h in hits])
             answer_rows.append([has_answer(h.chunk.text, q.answers) for h in hits])
         out[mode] = {"gold_passage": retrieval_summary(gold_rows, KS),

@@ -22,6 +22,7 @@ class EvalContext:
     settings: Settings = field(default_factory=Settings)
     _embedder: object = None
     _corpora: dict = field(default_factory=dict)
+    _queries: dict = field(default_factory=dict)  # question -> (vector, codes)
 
     @property
     def embedder(self):
@@ -32,8 +33,20 @@ class EvalContext:
             self._embedder = CachingEmbedder(MiniLMEmbedder(), self.args.cache / "embeddings")
         return self._embedder
 
+    def queries(self, questions: list[Question]) -> tuple[np.ndarray, list]:
+        """Question vectors and word-piece codes from the query tower, each question embedded once."""
+        from .embed import embed_queries
+
+        new = list(dict.fromkeys(q.question for q in questions if q.question not in self._queries))
+        if new:
+            vectors, codes = embed_queries(self.embedder, new)
+            self._queries.update(zip(new, zip(vectors, codes)))
+        found = [self._queries[q.question] for q in questions]
+        return (np.stack([v for v, _ in found]) if found else np.zeros((0, self.embedder.dimension), np.float32),
+                [c for _, c in found])
+
     def vectors(self, questions: list[Question]) -> np.ndarray:
-        return self.embedder.encode([q.question for q in questions])
+        return self.queries(questions)[0]
 
     def corpus(self, name: str, passages: Passages) -> evalrun.EvalCorpus:
         if name not in self._corpora:
@@ -57,8 +70,9 @@ def seed(ctx: EvalContext) -> dict:
         answers = evalrun.ask_all(assistant, questions, mode)
         out["answers"][mode] = evalrun.seed_summary(questions, answers)
         retriever = Retriever(assistant.index, evalrun.variant(assistant.settings.retrieval, mode))
-        rows = [[has_answer(h.chunk.text, q.answers) for h in retriever.retrieve(q.question, v, 20)]
-                for q, v in zip(answerable, ctx.vectors(answerable))]
+        vectors, codes = ctx.queries(answerable)
+        rows = [[has_answer(h.chunk.text, q.answers) for h in retriever.retrieve(q.question, v, 20, query_codes=c)]
+                for q, v, c in zip(answerable, vectors, codes)]
         out["retrieval"][mode] = retrieval_summary(rows, evalrun.KS)
     out["answers"]["hybrid, heuristic extractor only"] = evalrun.seed_summary(
         questions, evalrun.ask_all(assistant, questions, answering=evalrun.HEURISTIC_ONLY))
@@ -119,10 +133,21 @@ def squad_open(ctx: EvalContext) -> dict:
     questions = ctx.limit(squad_questions(ctx.args.squad_sample, where))
     out = {"questions": len(questions), "passages": len(corpus.passages),
            "chunks": len(corpus.index.chunks), "answers": {}}
-    out["retrieval"] = evalrun.retrieval_runs(corpus, questions, ctx.vectors(questions), ctx.settings.retrieval)
+    out["retrieval"] = evalrun.retrieval_runs(corpus, questions, *ctx.queries(questions), ctx.settings.retrieval)
+    out["retrieval"].update(_stock_questions(ctx, corpus, questions))
     for mode in evalrun.MODES:
         out["answers"][mode] = evalrun.squad_v1_summary(questions, evalrun.ask_all(corpus, questions, mode))
     return out
+
+
+def _stock_questions(ctx: EvalContext, corpus: evalrun.EvalCorpus, questions: list[Question]) -> dict:
+    """Dense and default retrieval with questions embedded by the bundled MiniLM instead of the
+    fine-tuned query tower (the ablation of rag/train_query.py)."""
+    from .embed import embed_with_tokens
+
+    vectors, codes = embed_with_tokens(ctx.embedder, [q.question for q in questions])
+    runs = evalrun.retrieval_runs(corpus, questions, vectors, codes, ctx.settings.retrieval, modes=("dense", "hybrid"))
+    return {f"{mode}, stock MiniLM questions": r for mode, r in runs.items()}
 
 
 def squad_v2(ctx: EvalContext) -> dict:
@@ -146,11 +171,14 @@ def news(ctx: EvalContext) -> dict:
     corpus = ctx.corpus("news", passages)
     out = {"questions": len(questions), "passages": len(passages), "chunks": len(corpus.index.chunks),
            "answers": {}}
-    out["retrieval"] = evalrun.retrieval_runs(corpus, questions, ctx.vectors(questions), ctx.settings.retrieval)
-    # The fusion weights saw the other half (news_split): this half is the untouched measure.
+    out["retrieval"] = evalrun.retrieval_runs(corpus, questions, *ctx.queries(questions), ctx.settings.retrieval)
+    out["retrieval"].update(_stock_questions(ctx, corpus, questions))
+    # The reranker and the query tower saw the other half (news_split): this half is the
+    # untouched measure.
     held_out = news_split(questions)[1]
     out["held_out_questions"] = len(held_out)
-    out["retrieval_held_out"] = evalrun.retrieval_runs(corpus, held_out, ctx.vectors(held_out), ctx.settings.retrieval)
+    out["retrieval_held_out"] = evalrun.retrieval_runs(corpus, held_out, *ctx.queries(held_out), ctx.settings.retrieval)
+    out["retrieval_held_out"].update(_stock_questions(ctx, corpus, held_out))
     for mode in evalrun.MODES:
         out["answers"][mode] = evalrun.squad_v1_summary(questions, evalrun.ask_all(corpus, questions, mode))
     out["answers"]["hybrid, heuristic extractor only"] = evalrun.squad_v1_summary(

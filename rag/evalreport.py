@@ -1,6 +1,8 @@
 """EVAL.md from the results dict that `python -m rag.eval` writes to EVAL.json."""
 from __future__ import annotations
 
+import math
+
 TITLES = {
     "seed": "Seed dev set (end to end)",
     "squad-reader": "SQuAD v1.1 dev, reader mode (gold paragraph given)",
@@ -14,6 +16,47 @@ TARGETS = {
     "squad-open": "recall@1 >= 85%, recall@5 >= 97%",
     "news": "recall@1 >= 75%, recall@5 >= 93%",
 }
+TARGET_RECALL = {"squad-open": (85, 97), "news": (75, 93)}
+
+
+def _check(label: str, value: float | None, bound: float, at_most: bool = False, count: int | None = None) -> str:
+    """"R@5 92.97 < 93: missed (1,389 of 1,494; 1,390 needed)": unrounded, so 92.97 never reads as 93.0."""
+    if value is None:
+        return f"{label} -"
+    met = value <= bound if at_most else value >= bound
+    line = f"{label} {value:g} {'<=' if at_most else '>='} {bound:g}: met" if met else \
+        f"{label} {value:g} {'>' if at_most else '<'} {bound:g}: missed"
+    if count and not met and not at_most:
+        have, need = round(value * count / 100), math.ceil(bound * count / 100 - 1e-9)
+        line += f" ({have:,} of {count:,}; {need:,} needed)"
+    return line
+
+
+def _verdict(name: str, body: dict) -> str | None:
+    """The section's figures beside its target, as measured (not rounded for display)."""
+    try:
+        if name == "seed":
+            o = body["answers"][body["default_mode"]]["overall"]
+            parts = [_check("answer F1", o["f1"], 85),
+                     _check("citation accuracy", o["citation_accuracy"], 95, count=o["answerable"]),
+                     _check("declined", o["abstention_accuracy"], 80, count=o["unanswerable"]),
+                     _check("false abstention", o["false_abstention"], 5, at_most=True)]
+        elif name == "squad-reader":
+            parts = [_check(f"{extractor} F1", r["f1"], 60) for extractor, r in body["extractors"].items()
+                     if "never abstains" not in extractor]
+        elif name in ("squad-open", "news"):
+            parts = []
+            for key, label in (("retrieval", "hybrid"), ("retrieval_held_out", "hybrid, held-out half")):
+                if key in body:
+                    h = body[key]["hybrid"]["has_answer"]
+                    recall1, recall5 = TARGET_RECALL[name]
+                    parts += [_check(f"{label} R@1", h["recall@1"], recall1, count=h["queries"]),
+                              _check(f"{label} R@5", h["recall@5"], recall5, count=h["queries"])]
+        else:
+            return None
+    except (KeyError, TypeError):
+        return None
+    return "Against the target: " + "; ".join(parts) + "."
 
 
 def _f(value, digits: int = 1) -> str:
@@ -135,6 +178,9 @@ def render(results: dict) -> str:
         except (KeyError, TypeError, AttributeError):  # kept from a run of an older harness
             lines += [f"(results in EVAL.json are in an older format: rerun `python -m rag.eval --only {name}`)"]
             continue
+        verdict = _verdict(name, body)
+        if verdict:
+            lines += ["", verdict]
         limit = f", limited to {body['limit']} questions" if body.get("limit") else ""
         lines += ["", f"_Command: `{body['command']}` — {body['date']} — {body['machine']} — "
                       f"{body['seconds']} s{limit}._", ""]

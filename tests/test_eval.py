@@ -80,6 +80,19 @@ def test_report_renders_each_section_with_its_command():
     assert "## Seed dev set" not in text  # sections never run are not shown
 
 
+def test_report_checks_targets_on_unrounded_figures():
+    held = {"hybrid": {"has_answer": {"recall@1": 76.1, "recall@5": 92.97, "recall@20": 98.0, "mrr": 0.83,
+                                      "queries": 1494},
+                       "gold_passage": {"recall@1": 70.0, "recall@5": 90.0, "recall@20": 97.0, "mrr": 0.8}}}
+    news = {"command": "c", "date": "d", "machine": "m", "limit": None, "seconds": 1.0, "questions": 1494,
+            "passages": 10, "chunks": 10, "retrieval": held, "answers": {}}
+    text = render({"sections": {"news": news}})
+    assert "| hybrid | 76.1 | 93.0 |" in text  # the table rounds ...
+    # ... the verdict does not: 1,389 of 1,494 questions is 92.97%, one short of 93%
+    assert ("Against the target: hybrid R@1 76.1 >= 75: met; hybrid R@5 92.97 < 93: missed "
+            "(1,389 of 1,494; 1,390 needed).") in text
+
+
 def test_tiny_seed_run_writes_consistent_report(tmp_path, seed_index_dir):
     from rag.eval import main
 

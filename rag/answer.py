@@ -83,7 +83,10 @@ class _Candidate:
     score: float
     attached: bool = False  # a number directly followed by what the question counts
     named: bool = False  # it names the thing the question asks about ("the town of X")
-    base: float = 0.0  # the score without the span ranker (which reads only the best chunks)
+    # the score without the span ranker (which reads only the best chunks) and without the
+    # passage's retrieval support: what rival claims are compared on, since a rival report
+    # usually comes from a weaker passage
+    base: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -167,7 +170,7 @@ class Reader:
             # a figure or date question answered without a figure or date ("hours", "third")
             "vague": float(top is not None and (qtype.numeric or qtype.labels <= DATE_LIKE) and qtype.typed
                            and not spans.specific(top.text)),
-            "support": _support(anchor.hit, hits[: self.settings.read_top]),
+            "support": _support(anchor.hit.score, max(h.score for h in hits[: self.settings.read_top])),
             "retrieval_top": _top_share(hits[: self.settings.read_top]),
         }
         return Reading(qtype, sentences, candidates, groups, anchor, features)
@@ -257,7 +260,7 @@ class Reader:
         scored: list[_Sentence] = []
         best_hit = max((h.score for h in hits), default=0.0)
         for hit in hits:
-            support = s.retrieval * math.exp(max(hit.score - best_hit, -30.0)) if s.retrieval else 0.0
+            support = s.retrieval * _support(hit.score, best_hit) if s.retrieval else 0.0
             rows = sentences.by_chunk.get(hit.chunk.id, [])
             if not rows:
                 continue
@@ -388,7 +391,7 @@ class Reader:
                      - self.settings.agentless * agentless
                      + self.settings.governed_by_head * by_head
                      + self.settings.governed_by_term * terms.get(governor or self._governor(chunk, entity), 0.0) / total)
-            base = score
+            base = score - sentence.support
             if ranked:
                 floor = self.settings.ranker_floor
                 logp = ranked.get((chunk.id, entity.start, entity.end), floor)
@@ -496,9 +499,7 @@ class Reader:
                 groups[value] = [candidate]
                 continue
             similar = float(vectors[candidate.sentence.row].astype(np.float32) @ anchor) >= s.claim_similarity
-            # Claims are compared on what their sentences say, not on how well their passage
-            # was retrieved: a rival report usually comes from a weaker passage.
-            close = candidate.base - candidate.sentence.support >= top.base - top.sentence.support - s.conflict_margin
+            close = candidate.base >= top.base - s.conflict_margin
             if value in groups and (similar or close):
                 groups[value].append(candidate)  # another report of the same value
             elif (value not in groups and qtype.typed and similar and close and candidate.attached
@@ -586,9 +587,9 @@ def _attached(text: str, start: int, end: int, sentence: _Sentence, terms: dict[
     return any(terms.get(stem, -1.0) >= strong for stem in bm25.analyze(" ".join(after + before)))
 
 
-def _support(hit: Hit, hits: list[Hit]) -> float:
-    """exp(score - best score) of the hit a sentence comes from: 1 for the best-ranked passage."""
-    return math.exp(max(hit.score - max(h.score for h in hits), -30.0))
+def _support(score: float, best: float) -> float:
+    """exp(score - best score) of the passage a sentence comes from: 1 for the best-ranked one."""
+    return math.exp(max(score - best, -30.0))
 
 
 def _top_share(hits: list[Hit]) -> float:

@@ -110,7 +110,11 @@ def news_split(questions: list[Question]) -> tuple[list[Question], list[Question
 
 def squad_train_titles(rows: list[dict], articles: int = 40, seed: int = 7) -> set[str]:
     """The SQuAD train articles of the reranker's tuning sample (`squad_train_sample`)."""
-    return set(random.Random(seed).sample(sorted({r["title"] for r in rows}), articles))
+    return _sample_titles(rows, articles, random.Random(seed))
+
+
+def _sample_titles(rows: list[dict], articles: int, rng: random.Random) -> set[str]:
+    return set(rng.sample(sorted({r["title"] for r in rows}), articles))
 
 
 def squad_train_sample(path: Path, articles: int = 40, questions: int = 1000,
@@ -118,7 +122,7 @@ def squad_train_sample(path: Path, articles: int = 40, questions: int = 1000,
     """A tuning set from SQuAD train (articles disjoint from dev): whole articles, sampled questions."""
     rows = read_jsonl(path)
     rng = random.Random(seed)
-    chosen = set(rng.sample(sorted({r["title"] for r in rows}), articles))
+    chosen = _sample_titles(rows, articles, rng)  # rng goes on to sample the questions
     passages, pool = Passages(), []
     for row in rows:
         if row["title"] not in chosen:

@@ -7,9 +7,9 @@ indexed by the real pipeline (cached like the evaluation corpora). Each question
 from `Retriever.candidates` itself, so training sees exactly what a query computes. Positives
 are the chunks of the question's own passage and any other chunk holding a reference answer.
 
-- The learned reranker (the default): a one-hidden-layer MLP, trained listwise (softmax over
-  each question's candidates, the gold passage's chunks as positives) with Adam in torch
-  (training only; scoring is numpy), written to rag/models/fusion.npz.
+- The learned reranker (the default): one-hidden-layer MLPs, trained listwise (softmax over
+  each question's candidates, the positives above) with Adam in torch (training only; scoring
+  is numpy) from `--members` seeds and averaged, written to rag/models/fusion.npz.
 - The linear score fusion (`fusion="score"`): a conditional logistic model over four of the
   features, its weights scaled to sum to 1, printed for `rerank.FusionWeights`.
 """
@@ -29,8 +29,8 @@ LINEAR = ("bm25", "dense", "sentence", "coverage")  # the score fusion's signals
 
 
 def feature_groups(corpus, questions, vectors, codes) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per question whose gold passage is among the candidates: the candidates' feature rows
-    (columns `features.FEATURES`) and which of them belong to the gold passage."""
+    """Per question with a positive among its candidates: the candidates' feature rows
+    (columns `features.FEATURES`) and which of them are positives (gold passage or answer)."""
     from .metrics import has_answer
     from .retrieve import RetrievalSettings, Retriever
 
@@ -176,11 +176,11 @@ def main(argv: list[str] | None = None) -> int:
         corpus = open_corpus(name, passages, embedder, args.cache, settings, progress=not args.no_progress)
         groups += feature_groups(corpus, questions, *embed_queries(embedder, [q.question for q in questions]))
     print(f"{len(train_questions)} SQuAD train + {len(tune)} news tuning questions; "
-          f"{len(groups)} with the gold passage among the candidates")
+          f"{len(groups)} with a positive among the candidates")
     ranker = average_rankers([train_ranker(groups, FEATURES, seed=seed) for seed in range(args.members)])
     out = args.out or RANKER_FILE
     ranker.save(out)
-    print(f"reranker ({len(FEATURES)} features, {HIDDEN} hidden units) written to {out}")
+    print(f"reranker ({len(FEATURES)} features, {args.members} x {HIDDEN} hidden units) written to {out}")
     columns = [FEATURES.index(f) for f in LINEAR]
     w = listwise_weights([(x[:, columns], int(np.flatnonzero(y)[0])) for x, y in groups])
     w = w / w.sum()

@@ -107,16 +107,11 @@ def save_tower(model, path: Path) -> None:
 def dense_recall(query_vectors: np.ndarray, passage_vectors: np.ndarray, texts: list[str],
                  answers: list[tuple[str, ...]], ks=(1, 5, 20)) -> list[float]:
     """Has-answer recall@k (%) of dense search alone."""
-    from .metrics import has_answer
+    from .metrics import has_answer, recall_at_k
 
     scores = query_vectors @ passage_vectors.T
-    hit = {k: 0 for k in ks}
-    for row, gold in zip(scores, answers):
-        top = np.argsort(-row)[:max(ks)]
-        found = [has_answer(texts[i], gold) for i in top]
-        for k in ks:
-            hit[k] += any(found[:k])
-    return [round(100.0 * hit[k] / max(len(answers), 1), 1) for k in ks]
+    rankings = [[has_answer(texts[i], gold) for i in np.argsort(-row)[:max(ks)]] for row, gold in zip(scores, answers)]
+    return [round(recall_at_k(rankings, k), 1) for k in ks]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,16 +40,16 @@ Has-answer recall@1/@5 (chunks of the real index; EVAL.md has the current figure
     hybrid, 17 features, stock questions    86.6 / 97.4        73.2 / 91.2   (before)
     hybrid (learned, this file)             89.8 / 97.8        76.1 / 92.97 (1,389 questions; 93% is 1,390)
 
-Measured on the news held-out half while building it (one MLP each, R@1/R@5): gaps and
-question length +0.5/+0.5; the query tower +0.4/+0.3 on top (its dense gain, +3.1/+1.8, is
+One-off measurements while building it, by scripts not kept in the repository (news held-out
+half, one MLP each, R@1/R@5): gaps and question length +0.5/+0.5; the query tower +0.4/+0.3 on top (its dense gain, +3.1/+1.8, is
 mostly in questions the hybrid already got right); MaxSim +0.9/+0.7; has-answer positives
 +0.4/0; averaging three seeds removes about 0.3 of run-to-run spread.
 Tried and not kept since: the span ranker's best span score per chunk (+2 R@1 on open SQuAD,
 nothing on news, and 100 ms a query), soft word-vector coverage, gradient-boosted trees
 (LightGBM lambdarank, 1-2 points worse), more answer-type head nouns and "this country"
 questions, proper-noun coverage, the stock MiniLM question vector beside the tower's.
-The MLP's settings are flat (2-fold cross-validation by quiz inside the news tuning half, one
-member, R@1/R@5 there): shipped 78.2/94.4, other seeds 77.4-77.7/94.3; 32 units 77.6/94.4;
+The MLP's settings are flat (one-off, by a script not kept: 2-fold cross-validation by quiz
+inside the news tuning half, one member, R@1/R@5 there): shipped 78.2/94.4, other seeds 77.4-77.7/94.3; 32 units 77.6/94.4;
 weight decay 1e-2 78.2/94.6; 20 epochs 78.1/94.1, 80 epochs 77.0/94.0; news questions twice
 77.4/94.4; news alone 78.3/94.6 (within the seed spread, and it would drop the SQuAD questions
 that open SQuAD relies on).

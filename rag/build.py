@@ -6,19 +6,27 @@ import os
 import sys
 from pathlib import Path
 
+from .embed import EMBEDDERS
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rag.build", description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=Path, default=Path(os.environ.get("RAG_SEEDS", "seeds")))
     parser.add_argument("--index", type=Path, default=Path(os.environ.get("RAG_INDEX", "index")))
     parser.add_argument("--if-stale", action="store_true", help="only build when the index is missing or stale")
+    parser.add_argument("--embedder", choices=EMBEDDERS, default="auto",
+                        help="passage embedder: auto (the one the index was built with, else fp32 vectors "
+                             "from torch), openvino-int8 (the fast int8 build path; questions still go "
+                             "through the fp32 query tower), onnx-fp32, onnx-int8 or torch")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from .embed import default_embedder
     from .ingest import IngestError
     from .pipeline import Assistant, Settings
 
     try:
-        assistant = Assistant.load(Settings(seeds_dir=args.seeds, index_dir=args.index), rebuild=not args.if_stale)
+        assistant = Assistant.load(Settings(seeds_dir=args.seeds, index_dir=args.index),
+                                   embedder=default_embedder(args.index, args.embedder), rebuild=not args.if_stale)
     except IngestError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -177,7 +177,7 @@ def mean_pool(tokens: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
-EMBEDDERS = ("auto", "onnx-fp32", "onnx-int8", "torch")
+EMBEDDERS = ("auto", "onnx-fp32", "onnx-int8", "openvino-int8", "torch")
 MODEL_CACHE = "models"  # sub-folder of the index folder that holds the exported ONNX model
 
 
@@ -193,9 +193,13 @@ def native_bf16(cpuinfo: str = "/proc/cpuinfo") -> bool:
 def default_embedder(index_dir: "os.PathLike[str] | str", kind: str = "auto") -> Embedder:
     """The embedder the pipeline uses, its ONNX export cached under `<index_dir>/models/`.
 
-    "auto": single questions through the fp32 ONNX model (no torch or sentence-transformers on
-    the query path), batches of texts (an index build) through torch, in bf16 where the CPU
-    has it; both give the fp32 vectors (cosine > 0.9999). "onnx-fp32": onnxruntime for all.
+    "auto": the embedder the index in `index_dir` was built with when that was "openvino-int8",
+    else single questions through the fp32 ONNX model (no torch or sentence-transformers on
+    the query path) and batches of texts (an index build) through torch, in bf16 where the CPU
+    has it; both give the fp32 vectors (cosine > 0.9999). "openvino-int8": passages through
+    the int8 OpenVINO model (rag/ov_embed.py, the fast build path: about 1.8x torch bf16
+    without AMX; vectors within cosine ~0.996), questions through the fp32 ONNX query tower.
+    "onnx-fp32": onnxruntime for all.
     "onnx-int8": int8 weights, about 1.5x the fp32 build speed without bf16 hardware, vectors
     within cosine ~0.99, so an index built with it records a different model name.
     "torch": sentence-transformers fp32, the reference.
@@ -207,6 +211,24 @@ def default_embedder(index_dir: "os.PathLike[str] | str", kind: str = "auto") ->
     from .onnx_embed import OnnxEmbedder
 
     folder = Path(index_dir) / MODEL_CACHE / "minilm-onnx"
+    if kind == "auto" and _built_with_openvino(index_dir):
+        kind = "openvino-int8"
+    if kind == "openvino-int8":
+        from .ov_embed import OpenVinoEmbedder
+
+        return OpenVinoEmbedder(folder)
     if kind == "auto":
         return OnnxEmbedder(folder, "fp32", bulk=MiniLMEmbedder(bf16=native_bf16()))
     return OnnxEmbedder(folder, precision=kind.split("-")[1])
+
+
+def _built_with_openvino(index_dir: "os.PathLike[str] | str") -> bool:
+    """Whether the current build of `index_dir` holds vectors of the int8 OpenVINO model."""
+    import json
+
+    try:
+        name = (Path(index_dir) / "CURRENT").read_text().strip()
+        manifest = json.loads((Path(index_dir) / name / "manifest.json").read_text())
+        return "-ov-int8" in manifest["settings"]["model"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False

@@ -8,6 +8,8 @@ EVAL.json, each with the command and date that produced it):
   squad-open    all 2,067 SQuAD v1.1 dev paragraphs indexed, the 500-question sample asked
   squad-v2      the SQuAD v2.0 sample (gold paragraph given): HasAns F1, NoAns accuracy
   news          RealTime QA news evidence (2,942 passages) in open mode
+  int8-build    seed, open SQuAD and news again with passages embedded by the fast int8 build
+                path (rag/ov_embed.py), beside the fp32 path's figures
 
 The public sets are read from ../shared/eval/external/ (never copied into the repository).
 """
@@ -24,7 +26,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 EXTERNAL = REPO.parent / "shared" / "eval" / "external"
-SECTIONS = ("seed", "squad-reader", "squad-open", "squad-v2", "news")
+SECTIONS = ("seed", "squad-reader", "squad-open", "squad-v2", "news", "int8-build")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -9,12 +9,14 @@ TITLES = {
     "squad-open": "Open SQuAD v1.1 (2,067 paragraphs indexed, 500-question sample)",
     "squad-v2": "SQuAD v2.0 sample, abstention (gold paragraph given)",
     "news": "RealTime QA news evidence, open mode",
+    "int8-build": "The fast build path: passages embedded in int8 (OpenVINO), beside the fp32 path",
 }
 TARGETS = {
     "seed": "answer F1 >= 85, citation accuracy >= 95%, unanswerable declined >= 80%, false abstention <= 5%",
     "squad-reader": "F1 >= 60 (logistic-regression baseline 51.0; DrQA 78.9)",
     "squad-open": "recall@1 >= 85%, recall@5 >= 97%",
     "news": "recall@1 >= 75%, recall@5 >= 93%",
+    "int8-build": "every figure within 1 point of the fp32 path (issue 5: faster indexing, answers unchanged)",
 }
 TARGET_RECALL = {"squad-open": (85, 97), "news": (75, 93)}
 
@@ -155,6 +157,62 @@ def _v2(body: dict) -> list[str]:
                    "NoAns accuracy %", "overall EM", "overall F1"], rows)
 
 
+def _default(body: dict) -> dict:
+    return body["answers"][body.get("default_mode", "hybrid")]
+
+
+# The figures the fast build path is held to: (section, label, value of a section's body).
+HEADLINE = (
+    ("seed", "seed: answer F1", lambda b: _default(b)["overall"]["f1"]),
+    ("seed", "seed: citation accuracy %", lambda b: _default(b)["overall"]["citation_accuracy"]),
+    ("seed", "seed: unanswerable declined %", lambda b: _default(b)["overall"]["abstention_accuracy"]),
+    ("seed", "seed: false abstention %", lambda b: _default(b)["overall"]["false_abstention"]),
+    ("squad-open", "open SQuAD: hybrid R@1", lambda b: b["retrieval"]["hybrid"]["has_answer"]["recall@1"]),
+    ("squad-open", "open SQuAD: hybrid R@5", lambda b: b["retrieval"]["hybrid"]["has_answer"]["recall@5"]),
+    ("squad-open", "open SQuAD: answer F1", lambda b: b["answers"]["hybrid"]["f1"]),
+    ("news", "news: hybrid R@1", lambda b: b["retrieval"]["hybrid"]["has_answer"]["recall@1"]),
+    ("news", "news: hybrid R@5", lambda b: b["retrieval"]["hybrid"]["has_answer"]["recall@5"]),
+    ("news", "news held-out half: hybrid R@1", lambda b: b["retrieval_held_out"]["hybrid"]["has_answer"]["recall@1"]),
+    ("news", "news held-out half: hybrid R@5", lambda b: b["retrieval_held_out"]["hybrid"]["has_answer"]["recall@5"]),
+    ("news", "news: answer F1", lambda b: b["answers"]["hybrid"]["f1"]),
+)
+
+
+def _headline(sections: dict, fast: dict) -> list[tuple[str, float | None, float | None]]:
+    """(label, fp32 path, int8 build) for each headline figure both runs have."""
+    rows = []
+    for section, label, value in HEADLINE:
+        found = []
+        for body in (sections.get(section), fast.get(section)):
+            try:
+                found.append(float(value(body)))
+            except (KeyError, TypeError):
+                found.append(None)
+        rows.append((label, *found))
+    return rows
+
+
+def _int8_build(body: dict, sections: dict) -> list[str]:
+    dates = sorted({sections[s]["date"] for s in ("seed", "squad-open", "news") if s in sections})
+    lines = [f"Passages, chunks and sentences embedded by `{body['embedder']}` (rag/ov_embed.py: int8 "
+             "weights and activations, SmoothQuant, calibrated on the seed chunks); questions through the same "
+             "query tower as above. The fp32 column is the default path's figures from the sections above "
+             f"({', '.join(dates) or 'not run'}).", ""]
+    rows = _headline(sections, body)
+    lines += _table(["figure", "fp32 path", "int8 build", "difference"],
+                    [[label, a, b, "-" if a is None or b is None else f"{b - a:+.2f}"] for label, a, b in rows])
+    return lines
+
+
+def _int8_verdict(body: dict, sections: dict) -> str | None:
+    gaps = [(abs(b - a), label) for label, a, b in _headline(sections, body) if a is not None and b is not None]
+    if not gaps:
+        return None
+    gap, label = max(gaps)
+    return (f"Against the target: largest difference {gap:.2f} points ({label}), "
+            f"{'<=' if gap <= 1 else '>'} 1: {'met' if gap <= 1 else 'missed'}.")
+
+
 RENDERERS = {"seed": _seed, "squad-reader": _extractors, "squad-open": _open, "squad-v2": _v2, "news": _open}
 
 
@@ -174,11 +232,11 @@ def render(results: dict) -> str:
         if name in TARGETS:
             lines += [f"Target: {TARGETS[name]}.", ""]
         try:
-            lines += RENDERERS[name](body)
+            lines += _int8_build(body, results["sections"]) if name == "int8-build" else RENDERERS[name](body)
         except (KeyError, TypeError, AttributeError):  # kept from a run of an older harness
             lines += [f"(results in EVAL.json are in an older format: rerun `python -m rag.eval --only {name}`)"]
             continue
-        verdict = _verdict(name, body)
+        verdict = _int8_verdict(body, results["sections"]) if name == "int8-build" else _verdict(name, body)
         if verdict:
             lines += ["", verdict]
         limit = f", limited to {body['limit']} questions" if body.get("limit") else ""

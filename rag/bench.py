@@ -124,9 +124,13 @@ def throughput(embedder, texts: list[str], min_seconds: float, clock=time.perf_c
     """Texts per second of `clock`, repeated until `min_seconds` have passed (after a warm batch).
 
     With `time.process_time` and one thread this is texts per CPU-second, which other
-    processes on a shared machine disturb far less than wall time.
+    processes on a shared machine disturb far less than wall time. Each call gets at least as
+    many texts as a build hands over at once (store.BUILD_BATCH), `texts` repeated.
     """
+    from .store import BUILD_BATCH
+
     embedder.encode(texts[:8], batch_size=8)
+    texts = texts * -(-BUILD_BATCH // max(len(texts), 1))
     done, started, wall = 0, clock(), time.perf_counter()
     while True:
         embedder.encode(texts, batch_size=32)
@@ -293,6 +297,7 @@ def bench_seed(args: argparse.Namespace, work: Path, log) -> dict:
     from .chunk import ChunkSettings
     from .embed import MODEL_CACHE, MiniLMEmbedder, default_embedder
     from .onnx_embed import OnnxEmbedder
+    from .ov_embed import OpenVinoEmbedder, quantise
     from .pipeline import Assistant, Settings
 
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
@@ -321,6 +326,17 @@ def bench_seed(args: argparse.Namespace, work: Path, log) -> dict:
     index = store.load(ours_dir)
     out["counts"] = dict(index.manifest["counts"])
 
+    # The fast build path: passages in int8 through OpenVINO (rag/ov_embed.py), its own index.
+    fast_dir = work / "index-openvino-int8"
+    fast = default_embedder(fast_dir, "openvino-int8")
+    started = time.perf_counter()
+    quantise(fast.folder)
+    out["quantise_s"] = time.perf_counter() - started
+    fast.encode(["warm up"])  # compiles the model: once per build process
+    started = time.perf_counter()
+    store.build(args.seeds, fast_dir, fast, ChunkSettings(), progress=False, log=log)
+    out["build_s"][FAST] = time.perf_counter() - started
+
     chunks = seed_chunks(args.seeds)
     model_dir = ours_dir / MODEL_CACHE / "minilm-onnx"
     out["chunk_word_pieces"] = word_pieces(chunks, model_dir / "tokenizer.json")
@@ -331,7 +347,8 @@ def bench_seed(args: argparse.Namespace, work: Path, log) -> dict:
     def embedders(threads: int | None) -> dict:
         found = {f"default: {bulk}": MiniLMEmbedder(threads, bf16=embedder.bulk.bf16),
                  "onnx-fp32": OnnxEmbedder(model_dir, "fp32", threads=threads),
-                 "onnx-int8": OnnxEmbedder(work / "int8-model", "int8", threads=threads)}
+                 "onnx-int8": OnnxEmbedder(work / "int8-model", "int8", threads=threads),
+                 FAST: OpenVinoEmbedder(fast.folder, threads=threads)}
         if args.naive:
             found["torch-fp32 (reference)"] = MiniLMEmbedder(threads)
         return found
@@ -385,8 +402,17 @@ def bench_seed(args: argparse.Namespace, work: Path, log) -> dict:
         out["agreement"] = {"answer": sum(a[0] == b[0] for a, b in zip(ours, theirs)),
                             "first_citation": sum(a[1:] == b[1:] for a, b in zip(ours, theirs)),
                             "of": len(questions)}
+        fast_answers = answers_of(Assistant(store.load(fast_dir), fast, Settings(seeds_dir=args.seeds, index_dir=fast_dir)),
+                                  questions)
+        out["agreement_fast"] = {"answer": sum(a[0] == b[0] for a, b in zip(fast_answers, theirs)),
+                                 "first_citation": sum(a[1:] == b[1:] for a, b in zip(fast_answers, theirs)),
+                                 "of": len(questions)}
     out["base_vectors"] = _real_vectors(index)
     return out
+
+
+FAST = "openvino-int8 (fast build path)"
+INDEXING_TARGET = 100  # 200-piece chunks/s on all cores (issue 5)
 
 
 def _real_vectors(index) -> np.ndarray:
@@ -418,10 +444,11 @@ def report(seed: dict, scale: list, shapes: dict, info: dict, command: str, seco
         f"(mean {pieces:.0f} MiniLM word pieces), {seed['counts']['sentences']} sentences; "
         f"{seed['questions']} dev questions x {seed['repeats']} for latency",
         "",
-        "### Embedding throughput (length-sorted batches of 32, all cores)",
+        "### Embedding throughput (length-sorted batches, all cores, 512 or more texts a call as in a build)",
         "",
         f"Seed chunks (mean {pieces:.0f} word pieces) and {seed['windows']} slices of exactly 200 word "
-        "pieces cut from the same articles (the size the target is stated for).",
+        "pieces cut from the same articles (the size the target is stated for). Batches of 32, except "
+        "the OpenVINO path: batches of 8, one inference stream per core.",
         "",
         "| embedder | seed chunks/s | 200-piece chunks/s | 200-piece chunks per CPU-s, 1 thread | "
         "vs torch fp32 (per CPU-s) |",
@@ -439,12 +466,19 @@ def report(seed: dict, scale: list, shapes: dict, info: dict, command: str, seco
               f"Extrapolated to {info['cores']} unshared cores, {best} would embed about "
               f"{per_cpu[best] * (info['cores'] or 1):.0f} 200-piece chunks/s (one-thread rate x cores; "
               "not measured here)."]
+    fastest = max(long, key=long.get)
+    met = long[fastest] >= INDEXING_TARGET
+    lines += ["", f"Against the target (>= {INDEXING_TARGET} 200-piece chunks/s on all cores): {fastest} "
+              f"{long[fastest]:.1f} {'>=' if met else '<'} {INDEXING_TARGET}: {'met' if met else 'missed'}. "
+              "Its vectors are not fp32's; EVAL.md's int8-build section holds its answers to within 1 "
+              "point of the fp32 path."]
     builds = ", ".join(f"{name} {s:.1f} s" for name, s in seed["build_s"].items())
     lines += [
         "",
         f"Whole index build (ingest, chunk, entities, chunk and sentence vectors, FAISS, BM25), models "
         f"loaded: {builds}. Once per build process: loading torch, MiniLM and spaCy {seed['model_load_s']:.1f} s. "
-        f"Once per index folder: the ONNX export of the query model {seed['export_s']:.1f} s.",
+        f"Once per index folder: the ONNX export of the query model {seed['export_s']:.1f} s; for the "
+        f"OpenVINO path, quantising the passage model {seed['quantise_s']:.1f} s.",
         "",
         "### Warm `ask` latency (ms, one question at a time)",
         "",
@@ -490,6 +524,10 @@ def report(seed: dict, scale: list, shapes: dict, info: dict, command: str, seco
         lines += ["", f"Answers vs the fp32 torch path (its own index built with sentence-transformers): "
                   f"same answer on {agree['answer']}/{agree['of']} dev questions, same first citation on "
                   f"{agree['first_citation']}/{agree['of']}."]
+    if "agreement_fast" in seed:
+        agree = seed["agreement_fast"]
+        lines += ["", f"The same for an index built by the fast build path (openvino-int8): same answer on "
+                  f"{agree['answer']}/{agree['of']}, same first citation on {agree['first_citation']}/{agree['of']}."]
     lines += _scale_lines(scale, shapes, max(long.values()))
     lines.append(END)
     return "\n".join(lines)

@@ -3,8 +3,9 @@
 At 200 word pieces a chunk, MiniLM's matrix products dominate an index build. OpenVINO runs
 them in int8 (VNNI / AMX where the CPU has them) once NNCF has quantised the fp32 ONNX export
 (rag/onnx_embed.py) with SmoothQuant and activation ranges measured on a fixed set of news
-chunks (`rag/models/calibration.json`). On this project's 2-core AMD EPYC that is about 2.4x
-the throughput of torch bf16 (`python -m rag.bench` has the figures). The vectors stay within
+chunks (`rag/models/calibration.json`). On this project's 2-core AMD EPYC that is about 1.8x
+the throughput of torch bf16 per CPU-second, 110 chunks of 200 word pieces a second on both
+cores (`python -m rag.bench` has the figures). The vectors stay within
 cosine ~0.997 of fp32 on average, but they are not the fp32 vectors, so an index built with
 them records the model name `all-MiniLM-L6-v2-ov-int8-v<recipe>`, and EVAL.md's int8-build
 section measures its answers beside the fp32 path.

@@ -78,9 +78,9 @@ def load_query_tower(model, path: Path = QUERY_WEIGHTS) -> None:
 
 
 def trim_tokens(tokens, mask) -> np.ndarray:
-    """The word-piece vectors of one text without padding, [CLS] and [SEP], float32."""
+    """The rows of one text's word pieces without padding, [CLS] and [SEP] (a view, same dtype)."""
     real = int(np.asarray(mask).sum())
-    return np.asarray(tokens, dtype=np.float32)[1:max(real - 1, 1)]
+    return np.asarray(tokens)[1:max(real - 1, 1)]
 
 
 def model_path() -> str:
@@ -223,12 +223,14 @@ def default_embedder(index_dir: "os.PathLike[str] | str", kind: str = "auto") ->
 
 
 def _built_with_openvino(index_dir: "os.PathLike[str] | str") -> bool:
-    """Whether the current build of `index_dir` holds vectors of the int8 OpenVINO model."""
+    """Whether the current build of `index_dir` holds vectors of the int8 OpenVINO model (any
+    recipe: an older one is rebuilt with the current one, staying on the fast path)."""
     import json
 
+    from .store import current_folder
+
+    folder = current_folder(Path(index_dir))
     try:
-        name = (Path(index_dir) / "CURRENT").read_text().strip()
-        manifest = json.loads((Path(index_dir) / name / "manifest.json").read_text())
-        return "-ov-int8" in manifest["settings"]["model"]
-    except (OSError, ValueError, KeyError, TypeError):
+        return "-ov-int8" in json.loads((folder / "manifest.json").read_text())["settings"]["model"]
+    except (OSError, ValueError, KeyError, TypeError):  # no build (folder None) or a damaged one
         return False

@@ -34,8 +34,11 @@ def _check(label: str, value: float | None, bound: float, at_most: bool = False,
     return line
 
 
-def _verdict(name: str, body: dict) -> str | None:
-    """The section's figures beside its target, as measured (not rounded for display)."""
+def _verdict(name: str, body: dict, sections: dict) -> str | None:
+    """The section's figures beside its target, as measured (not rounded for display);
+    `sections`: every section's results (the int8 build is held to the others' figures)."""
+    if name == "int8-build":
+        return _int8_verdict(body, sections)
     try:
         if name == "seed":
             o = body["answers"][body["default_mode"]]["overall"]
@@ -179,11 +182,15 @@ HEADLINE = (
 
 
 def _headline(sections: dict, fast: dict) -> list[tuple[str, float | None, float | None]]:
-    """(label, fp32 path, int8 build) for each headline figure both runs have."""
+    """(label, fp32 path, int8 build) for each headline figure both runs have (a run limited to
+    fewer questions than the other is not compared)."""
     rows = []
     for section, label, value in HEADLINE:
         found = []
-        for body in (sections.get(section), fast.get(section)):
+        reference = sections.get(section)
+        if reference is not None and reference.get("limit") != fast.get("limit"):
+            reference = None
+        for body in (reference, fast.get(section)):
             try:
                 found.append(float(value(body)))
             except (KeyError, TypeError):
@@ -236,7 +243,7 @@ def render(results: dict) -> str:
         except (KeyError, TypeError, AttributeError):  # kept from a run of an older harness
             lines += [f"(results in EVAL.json are in an older format: rerun `python -m rag.eval --only {name}`)"]
             continue
-        verdict = _int8_verdict(body, results["sections"]) if name == "int8-build" else _verdict(name, body)
+        verdict = _verdict(name, body, results["sections"])
         if verdict:
             lines += ["", verdict]
         limit = f", limited to {body['limit']} questions" if body.get("limit") else ""

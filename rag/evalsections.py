@@ -62,9 +62,13 @@ class EvalContext:
         return questions[: self.args.limit] if self.args.limit else questions
 
 
+def _seed_questions(ctx: EvalContext) -> list[Question]:
+    return ctx.limit([q for path in ctx.args.seed_dev for q in seed_dev(path)])
+
+
 def seed(ctx: EvalContext) -> dict:
     """Seed dev set end to end: answers per retrieval mode, retrieval of the answer string."""
-    questions = ctx.limit([q for path in ctx.args.seed_dev for q in seed_dev(path)])
+    questions = _seed_questions(ctx)
     assistant = Assistant.load(Settings(seeds_dir=ctx.args.seeds, index_dir=ctx.args.index),
                                embedder=ctx.embedder, progress=not ctx.args.no_progress)
     answerable = [q for q in questions if q.answers]
@@ -199,26 +203,28 @@ def int8_build(ctx: EvalContext) -> dict:
     passages = CachingEmbedder(OpenVinoEmbedder(ctx.args.cache / "minilm-ov-int8"), ctx.args.cache / "embeddings")
     fast = EvalContext(ctx.args, ctx.settings, _embedder=passages, questions_from=ctx)
     out = {"embedder": passages.name}
-    questions = ctx.limit([q for path in ctx.args.seed_dev for q in seed_dev(path)])
+    questions = _seed_questions(ctx)
     assistant = Assistant.load(Settings(seeds_dir=ctx.args.seeds, index_dir=ctx.args.cache / "int8-build-index"),
                                embedder=passages, progress=not ctx.args.no_progress)
     out["seed"] = {"default_mode": "hybrid",
                    "answers": {"hybrid": evalrun.seed_summary(questions, evalrun.ask_all(assistant, questions))}}
-    squad, where = squad_dev_corpus(ctx.args.squad_dev)
-    news_passages, news_questions = news_corpus(ctx.args.news)
-    for name, corpus, asked, held_out in (
-            ("squad-open", fast.corpus("squad-dev", squad), squad_questions(ctx.args.squad_sample, where), None),
-            ("news", fast.corpus("news", news_passages), news_questions, news_split)):
-        asked = ctx.limit(asked)
-        body = out[name] = {"answers": {"hybrid": evalrun.squad_v1_summary(asked, evalrun.ask_all(corpus, asked))}}
-        body["retrieval"] = evalrun.retrieval_runs(corpus, asked, *fast.queries(asked), ctx.settings.retrieval,
-                                                   modes=("hybrid",))
-        if held_out is not None:
-            half = held_out(asked)[1]
-            body["retrieval_held_out"] = evalrun.retrieval_runs(corpus, half, *fast.queries(half),
-                                                                ctx.settings.retrieval, modes=("hybrid",))
+    corpus, where = _squad_dev(fast)
+    out["squad-open"] = _default_run(fast, corpus, ctx.limit(squad_questions(ctx.args.squad_sample, where)))
+    passages, questions = news_corpus(ctx.args.news)
+    questions = ctx.limit(questions)
+    corpus = fast.corpus("news", passages)
+    out["news"] = _default_run(fast, corpus, questions)
+    held_out = news_split(questions)[1]
+    out["news"]["retrieval_held_out"] = evalrun.retrieval_runs(corpus, held_out, *fast.queries(held_out),
+                                                               ctx.settings.retrieval, modes=("hybrid",))
     return out
 
+
+def _default_run(ctx: EvalContext, corpus: evalrun.EvalCorpus, questions: list[Question]) -> dict:
+    """Answers and retrieval of the default (hybrid) mode only."""
+    return {"answers": {"hybrid": evalrun.squad_v1_summary(questions, evalrun.ask_all(corpus, questions))},
+            "retrieval": evalrun.retrieval_runs(corpus, questions, *ctx.queries(questions), ctx.settings.retrieval,
+                                                modes=("hybrid",))}
 
 RUNNERS = {"seed": seed, "squad-reader": squad_reader, "squad-open": squad_open, "squad-v2": squad_v2, "news": news,
            "int8-build": int8_build}

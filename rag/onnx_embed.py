@@ -157,6 +157,18 @@ def _quantize(fp32: Path, int8: Path) -> None:
     fused.unlink()
 
 
+def load_tokenizer(folder: Path):
+    """The export's tokenizer set up as sentence-transformers uses it: the shipped
+    tokenizer.json pads and truncates to 128; sentence-transformers truncates at 256 and pads
+    to the longest text in the batch (a single text is not padded)."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(Path(folder) / "tokenizer.json"))
+    tokenizer.enable_truncation(MAX_TOKENS)
+    tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+    return tokenizer
+
+
 class OnnxEmbedder:
     """all-MiniLM-L6-v2 through onnxruntime; exports the model on first use if needed."""
 
@@ -189,15 +201,14 @@ class OnnxEmbedder:
         if self._tokenizer is None:
             if not is_exported(self.folder, precision=self.precision):
                 export(self.folder, precision=self.precision)
-            from tokenizers import Tokenizer
-
-            tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
-            # The shipped tokenizer.json pads and truncates to 128; sentence-transformers
-            # truncates at 256 and pads to the longest text in the batch.
-            tokenizer.enable_truncation(MAX_TOKENS)
-            tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-            self._tokenizer = tokenizer
+            self._tokenizer = load_tokenizer(self.folder)
         self._session(1, "query")  # what a question needs; the passage model opens when used
+
+    @property
+    def tokenizer(self):
+        """The word-piece tokenizer of the export (truncating at 256, padding a batch)."""
+        self.warm_up()
+        return self._tokenizer
 
     def _session(self, threads: int, model: str | None = None):
         model = model or self.precision

@@ -30,9 +30,9 @@ from typing import Sequence
 
 import numpy as np
 
-from .embed import DIMENSION, MODEL_NAME, Codes, native_bf16
+from .embed import DIMENSION, MODEL_NAME, Codes, native_bf16, trim_tokens
 from .late import SCALE, projection
-from .onnx_embed import MAX_TOKENS, OnnxEmbedder, export, is_exported
+from .onnx_embed import OnnxEmbedder, export, is_exported, load_tokenizer
 
 CALIBRATION = Path(__file__).resolve().parent / "models" / "calibration.json"
 QUANTISED = "passages.ov-int8.xml"  # and its weights, passages.ov-int8.bin
@@ -77,13 +77,9 @@ def openvino():
     return ov
 
 
-def calibration_feeds(tokenizer_file: Path) -> list[dict]:
+def calibration_feeds(folder: Path) -> list[dict]:
     """One feed per calibration chunk, tokenised as the passage model sees it."""
-    from tokenizers import Tokenizer
-
-    tokenizer = Tokenizer.from_file(str(tokenizer_file))
-    tokenizer.enable_truncation(MAX_TOKENS)
-    tokenizer.no_padding()
+    tokenizer = load_tokenizer(folder)
     feeds = []
     for text in json.loads(CALIBRATION.read_text())["texts"]:
         ids = np.array([tokenizer.encode(text).ids], dtype=np.int64)
@@ -103,7 +99,7 @@ def quantise(folder: Path) -> Path:
 
     nncf.set_log_level(40)  # errors only: no advice in a build's log
     model = ov.Core().read_model(str(folder / "model.onnx"))
-    feeds = calibration_feeds(folder / "tokenizer.json")
+    feeds = calibration_feeds(folder)
     smooth = nncf.AdvancedSmoothQuantParameters(matmul=SMOOTH_QUANT)
     with contextlib.redirect_stdout(io.StringIO()):  # NNCF's own progress bars
         quantised = nncf.quantize(model, nncf.Dataset(feeds), model_type=nncf.ModelType.TRANSFORMER,
@@ -177,8 +173,7 @@ class OpenVinoEmbedder:
         found: Codes = [None] * len(texts)
         if not texts:
             return out, found
-        self.queries.warm_up()
-        tokenizer = self.queries._tokenizer
+        tokenizer = self.queries.tokenizer
         compiled = self._model()
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         batches = [order[first:first + self.BATCH] for first in range(0, len(order), self.BATCH)]
@@ -194,8 +189,8 @@ class OpenVinoEmbedder:
                 result = request.infer({"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})
                 out[rows] = result["vector"]
                 if codes:
-                    for row, code, length in zip(rows, result["codes"], mask.sum(axis=1)):
-                        found[row] = code[1:max(int(length) - 1, 1)].copy()  # as embed.trim_tokens
+                    for row, code, row_mask in zip(rows, result["codes"], mask):
+                        found[row] = trim_tokens(code, row_mask).copy()  # the request reuses its buffer
 
         lanes = min(self._streams, len(batches))
         if lanes == 1:

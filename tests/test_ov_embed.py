@@ -66,7 +66,7 @@ def test_pooling_and_codes_in_the_graph_match_numpy(folder, texts):
     ov = openvino()
     config = {"INFERENCE_NUM_THREADS": 1, "INFERENCE_PRECISION_HINT": "f32"}
     core = ov.Core()
-    feed = calibration_feeds(folder / "tokenizer.json")[0]
+    feed = calibration_feeds(folder)[0]
     tokens = core.compile_model(str(folder / QUANTISED), "CPU", config)(feed)[0]
     pooled = core.compile_model(_with_pooling(core.read_model(str(folder / QUANTISED))), "CPU", config)(feed)
     assert np.allclose(pooled["vector"], mean_pool(tokens, feed["attention_mask"]), atol=1e-5)

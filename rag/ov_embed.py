@@ -146,7 +146,12 @@ class OpenVinoEmbedder:
     def _model(self):
         if self._compiled is None:
             core = openvino().Core()
-            model = _with_pooling(core.read_model(str(quantise(self.folder))))
+            try:
+                model = core.read_model(str(quantise(self.folder)))
+            except RuntimeError:  # a damaged file (a disk error, a truncated copy): made again
+                (self.folder / _STAMP).unlink(missing_ok=True)
+                model = core.read_model(str(quantise(self.folder)))
+            model = _with_pooling(model)
             threads = self._streams
             # What stays float (softmax x values, layer norms) runs in bf16 where the CPU has
             # it in hardware: about 8% faster here, vectors as close to fp32 as in f32.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -42,6 +43,18 @@ def test_quantising_is_cached_and_stamped(folder):
     assert not is_quantised(folder)  # another recipe: redone on next use
     stamp.write_text(kept)
     assert is_quantised(folder)
+
+
+def test_a_damaged_quantised_model_is_made_again(folder, texts, tmp_path):
+    damaged = tmp_path / "minilm-onnx"
+    shutil.copytree(folder, damaged)
+    graph = damaged / QUANTISED
+    graph.write_text(graph.read_text()[:1000])  # a truncated copy
+    assert is_quantised(damaged)  # the stamp cannot tell
+    vectors = OpenVinoEmbedder(damaged).encode(texts[:3])
+    assert np.allclose(vectors, OpenVinoEmbedder(folder).encode(texts[:3]), atol=1e-6)
+    bin_file = Path(QUANTISED).with_suffix(".bin").name  # the weights, bit-identical when redone
+    assert (damaged / bin_file).read_bytes() == (folder / bin_file).read_bytes()
 
 
 def test_vectors_stay_close_to_fp32_and_keep_their_rows(folder, texts):

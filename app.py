@@ -12,11 +12,9 @@ import os
 import sys
 from pathlib import Path
 
-# Before any import of gradio or transformers, and not overridable: an offline newsroom tool
-# sends no telemetry and never reaches for a model hub.
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-os.environ["HF_HUB_OFFLINE"] = "1"
-os.environ["TRANSFORMERS_OFFLINE"] = "1"
+# First: the package switches off telemetry and model-hub lookups (rag/__init__.py) before
+# anything imports gradio, onnxruntime or transformers.
+import rag  # noqa: F401
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -28,7 +28,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from .ingest import IngestError
     from .pipeline import Assistant, QuestionError, Settings, validate_question
     from .render import render_text

@@ -19,7 +19,6 @@ def main(argv: list[str] | None = None) -> int:
                              "from torch), openvino-int8 (the fast int8 build path; questions still go "
                              "through the fp32 query tower), onnx-fp32, onnx-int8 or torch")
     args = parser.parse_args(argv)
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from .embed import default_embedder
     from .ingest import IngestError
     from .pipeline import Assistant, Settings

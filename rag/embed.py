@@ -108,8 +108,6 @@ class MiniLMEmbedder:
         """Load the model (about 5 s cold, plus the sentence-transformers import)."""
         if self._model is not None:
             return
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the hub, even by accident
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no weight-loading bar per start
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         import torch

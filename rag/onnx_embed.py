@@ -103,8 +103,6 @@ def _quiet():
 
 def _export_fp32(source: Path, target: Path, query: bool = False) -> None:
     """The transformer as ONNX (word-piece vectors out); `query`: with the fine-tuned query tower."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import torch
     from transformers import AutoModel
 

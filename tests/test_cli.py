@@ -93,3 +93,19 @@ def test_the_build_command_rebuilds_and_reports_the_index(tmp_path):
     assert done.returncode == 0, done.stderr
     assert ": 1 articles, 1 chunks, model " in done.stdout
     assert "building the index (rebuild requested)" in done.stderr
+
+
+def test_asking_leaves_no_telemetry_behind(seed_index_dir, tmp_path):
+    """The query path runs onnxruntime, whose telemetry (on unless ORT_DISABLE_TELEMETRY is set
+    before its import) writes a device id and queued events under ~/.cache/Microsoft and later
+    tries to upload them. The package switches it off itself: run with HOME in a scratch folder
+    and none of the switches in the environment, nothing is written there."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("ORT_DISABLE_TELEMETRY", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "GRADIO_ANALYTICS_ENABLED")}
+    env["HOME"] = str(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "rag.ask", "--json", "Who chairs the CSTO?", "--seeds", str(SEEDS),
+                           "--index", str(seed_index_dir)], capture_output=True, text=True, cwd=REPO, env=env,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["answer"] == "Nikol Pashinyan"
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == []

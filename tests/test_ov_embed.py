@@ -122,8 +122,8 @@ def test_questions_go_through_the_fp32_query_tower(folder):
 def test_an_index_built_int8_answers_from_the_cli_without_openvino(tmp_path):
     """`rag.build --embedder openvino-int8`, then `rag.ask` follows the index's embedder: no
     rebuild, the conflict still reported with its outlets, and no OpenVINO on the query path.
-    The build runs with HOME in a scratch folder: OpenVINO's telemetry must leave no client id
-    there (onnxruntime's own device id under .cache is another matter)."""
+    The build runs with HOME in a scratch folder: neither OpenVINO's telemetry nor onnxruntime's
+    may leave a client id there."""
     index, home = tmp_path / "index", tmp_path / "home"
     home.mkdir()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HOME": str(home)}
@@ -133,6 +133,7 @@ def test_an_index_built_int8_answers_from_the_cli_without_openvino(tmp_path):
     assert built.returncode == 0, built.stderr
     assert f"model {MODEL_NAME}-ov-int8-v2" in built.stdout
     assert not (home / "intel").exists()
+    assert not (home / ".cache" / "Microsoft").exists()
     assert type(default_embedder(index)).__name__ == "OpenVinoEmbedder"
 
     script = ("import sys\nfrom rag.pipeline import Assistant, Settings\n"

@@ -94,6 +94,10 @@ def quantise(folder: Path) -> Path:
         export(folder)
     if is_quantised(folder):
         return folder / QUANTISED
+    from tqdm import tqdm
+
+    # Said once, above the build's progress bar: its rate includes this step on a new folder.
+    tqdm.write("quantising MiniLM to int8 for this index folder (once, about 10 s)", file=sys.stderr)
     ov = openvino()
     import nncf
 

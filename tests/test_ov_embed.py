@@ -132,6 +132,7 @@ def test_an_index_built_int8_answers_from_the_cli_without_openvino(tmp_path):
                            timeout=900)
     assert built.returncode == 0, built.stderr
     assert f"model {MODEL_NAME}-ov-int8-v2" in built.stdout
+    assert built.stderr.count("quantising MiniLM to int8 for this index folder") == 1  # a new folder
     assert not (home / "intel").exists()
     assert not (home / ".cache" / "Microsoft").exists()
     assert type(default_embedder(index)).__name__ == "OpenVinoEmbedder"

@@ -65,6 +65,8 @@ def test_numbers_are_consistent(run):
     assert seed["cli"]["stdout"].startswith("Answer: Nikol Pashinyan")
     flat = [m for m in raw["scale"] if m["index"] == "Flat"]
     assert [(m["size"], m["recall10"]) for m in flat] == [(600, 1.0)]
+    shape = raw["shapes"]["600"]  # unrelated pairs measured even below 2,000 passages
+    assert -1.0 < shape["random_cos"] < shape["top10_cos"] <= shape["top1_cos"] <= 1.0
     for stage in ("embed", "search", "answer", "total", "total_cpu"):
         p50, p95 = seed["ours_ms"][stage]
         assert 0 < p50 <= p95

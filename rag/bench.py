@@ -260,23 +260,18 @@ def warm_latency(ask, questions: list[str], repeats: int) -> tuple[list[float], 
 
 
 def stage_latency(assistant, questions: list[str], repeats: int, k: int = 5) -> dict[str, list[float]]:
-    """Milliseconds of each stage of `Assistant.ask`: embedding, search (fused retrieval), answer."""
-    from .embed import embed_queries
-
-    depth = max(k, getattr(assistant.settings.answering, "read_top", k))
+    """Milliseconds of each stage of `Assistant.ask`, timed inside it through its `lap` hook:
+    embedding (with the question's checks), search (fused retrieval), answer."""
     stages: dict[str, list[float]] = {name: [] for name in ("embed", "search", "answer", "total", "total_cpu")}
     assistant.ask(questions[0], k=k)
     for _ in range(repeats):
         for question in questions:
+            ends: dict[str, float] = {}
             c0, t0 = time.process_time(), time.perf_counter()
-            vectors, codes = embed_queries(assistant.embedder, [question])
-            vector = vectors[0]
-            t1 = time.perf_counter()
-            hits = assistant.retriever.retrieve(question, vector, depth, None, query_codes=codes[0])
-            t2 = time.perf_counter()
-            assistant.reader.read(question, vector, hits, shown=k)
+            assistant.ask(question, k=k, lap=lambda stage: ends.__setitem__(stage, time.perf_counter()))
             t3, c3 = time.perf_counter(), time.process_time()
-            for name, value in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t3 - t0, c3 - c0)):
+            t1, t2 = ends["embed"], ends["search"]
+            for name, value in zip(stages, (t1 - t0, t2 - t1, ends["answer"] - t2, t3 - t0, c3 - c0)):
                 stages[name].append(value * 1000)
     return stages
 

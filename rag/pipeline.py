@@ -40,6 +40,10 @@ class Settings:
     answering: AnswerSettings = field(default_factory=AnswerSettings)
 
 
+def _no_lap(stage: str) -> None:
+    """`Assistant.ask`'s stage hook when nobody times the stages."""
+
+
 def validate_question(question: object) -> str:
     """The question stripped, or QuestionError with a message fit to show a user."""
     if not isinstance(question, str):
@@ -152,8 +156,14 @@ class Assistant:
                 "model": manifest["settings"]["model"], "dimension": manifest["settings"]["dimension"],
                 "built_at": manifest["built_at"], "outlets": self.outlets}
 
-    def ask(self, question: str, k: int = DEFAULT_K, outlet: str | None = None) -> Answer:
-        """Answer one question from the top-`k` passages (of one outlet, if given)."""
+    def ask(self, question: str, k: int = DEFAULT_K, outlet: str | None = None,
+            lap: Callable[[str], None] | None = None) -> Answer:
+        """Answer one question from the top-`k` passages (of one outlet, if given).
+
+        `lap`, when given, is called with "embed", "search" and "answer" as each stage ends
+        (`python -m rag.bench` times the stages with it).
+        """
+        lap = lap or _no_lap
         question = validate_question(question)
         if k <= 0:
             raise ValueError(f"k must be > 0, got {k}")
@@ -161,7 +171,11 @@ class Assistant:
         loaded = self._loaded  # one consistent index for the whole question, even if a reload lands
         vectors, codes = embed_queries(self.embedder, [question])
         vector = vectors[0]
+        lap("embed")
         # The reader looks deeper than the k passages shown, so that rival reports are found.
         hits = loaded.retriever.retrieve(question, vector, max(k, self.settings.answering.read_top), outlet,
                                          query_codes=codes[0])
-        return loaded.reader.read(question, vector, hits, shown=k)
+        lap("search")
+        answer = loaded.reader.read(question, vector, hits, shown=k)
+        lap("answer")
+        return answer

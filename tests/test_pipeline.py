@@ -83,6 +83,18 @@ def test_k_limits_the_passages_shown(assistant):
         assistant.ask("Who chairs the CSTO?", k=0)
 
 
+def test_the_stage_hook_sees_each_stage_once_in_order_and_changes_nothing(assistant):
+    """`ask(lap=...)` is how `rag.bench` times the stages of the real `ask`."""
+    seen: list[str] = []
+    timed = assistant.ask("How many security officers were killed?", lap=seen.append)
+    assert seen == ["embed", "search", "answer"]
+    assert timed.to_dict() == assistant.ask("How many security officers were killed?").to_dict()
+    seen.clear()
+    with pytest.raises(QuestionError):
+        assistant.ask("", lap=seen.append)
+    assert seen == []
+
+
 @pytest.mark.parametrize("question, message", [
     ("", "question is empty"),
     ("   \n ", "question is empty"),

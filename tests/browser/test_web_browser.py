@@ -138,3 +138,23 @@ def test_ui_with_token_loads_from_the_link_and_answers(token_server, page):
     page.locator("#rag-question textarea").wait_for()
     card = ask_in(page, CSTO)
     assert card.locator(".rag-answer").inner_text() == "Nikol Pashinyan"
+
+
+def test_chat_and_widget_fetch_nothing_from_another_host(server, page):
+    """Offline newsroom: the pages, their scripts, styles and fonts and every answer come from
+    the assistant's own server; a request anywhere else (a CDN, a font service) would fail
+    offline and tell a third party who is reading what."""
+    from urllib.parse import urlsplit
+
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    own = urlsplit(server.url).netloc
+    for path in ("/", "/widget/"):
+        page.goto(server.url + path, wait_until="domcontentloaded")
+        page.locator("#rag-question textarea").wait_for()
+        assert ask_in(page, CSTO).locator(".rag-answer").inner_text() == "Nikol Pashinyan"
+    elsewhere = sorted({url for url in requested
+                        if urlsplit(url).scheme not in ("data", "blob") and urlsplit(url).netloc != own})
+    assert elsewhere == []
+    assert len(requested) > 10  # the pages' own scripts and styles were seen
+    assert page.errors == []

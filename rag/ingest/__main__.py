@@ -33,7 +33,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from . import IngestError
     from .. import library
     from ..pipeline import Assistant, Settings

@@ -295,8 +295,7 @@ def bench_seed(args: argparse.Namespace, work: Path, log) -> dict:
     from .ov_embed import OpenVinoEmbedder, quantise
     from .pipeline import Assistant, Settings
 
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    os.environ.update({"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"})
+    env = dict(os.environ)  # with the offline switches that importing rag set (rag/__init__.py)
     questions = load_questions(args.questions)
     out: dict = {"questions": len(questions), "repeats": args.repeats}
 

@@ -157,13 +157,12 @@ class Assistant:
                 "built_at": manifest["built_at"], "outlets": self.outlets}
 
     def ask(self, question: str, k: int = DEFAULT_K, outlet: str | None = None,
-            lap: Callable[[str], None] | None = None) -> Answer:
+            lap: Callable[[str], None] = _no_lap) -> Answer:
         """Answer one question from the top-`k` passages (of one outlet, if given).
 
         `lap`, when given, is called with "embed", "search" and "answer" as each stage ends
         (`python -m rag.bench` times the stages with it).
         """
-        lap = lap or _no_lap
         question = validate_question(question)
         if k <= 0:
             raise ValueError(f"k must be > 0, got {k}")

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from . import spans
+from .attribution import attributed_source
 from .question import NOT_CURRENT, DATE_LIKE, QuestionType, classify
 from .records import Answer, Article, Citation, Conflict, Hit
 from .store import CorpusIndex
@@ -524,8 +525,11 @@ class Reader:
             if found >= 0:
                 a_start, a_end = found, found + len(answer)
         via = article.outlet if outlet != article.outlet else ""
+        source = attributed_source(quote, a_start, a_end, outlet=outlet)
+        if source.casefold() == via.casefold():
+            source = ""
         return Citation(outlet, article.headline, article.byline, article.date, article.id, quote,
-                        start, end, round(float(score), 4), via, article.url, a_start, a_end)
+                        start, end, round(float(score), 4), via, article.url, a_start, a_end, source)
 
     def _cite_sentence(self, sentence: _Sentence, answer: str | None) -> list[Citation]:
         """The sentence's citation followed by one per other article that printed it too."""

@@ -112,6 +112,9 @@ class Citation:
     url: str = ""
     answer_start: int | None = None  # the answer's offsets inside `quote`, when it has one
     answer_end: int | None = None
+    # who the quote itself credits for its claim, in its words ("Kazakhstan’s local outlet
+    # Tengrinews.kz" for "..., according to Kazakhstan’s local outlet Tengrinews.kz."); "" if none
+    attributed_to: str = ""
 
 
 @dataclass(frozen=True)

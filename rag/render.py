@@ -1,6 +1,8 @@
 """Plain-text rendering of an Answer for the terminal."""
 from __future__ import annotations
 
+from typing import Iterable
+
 from .records import Answer, Citation
 
 MARK_OPEN, MARK_CLOSE = "[[", "]]"
@@ -15,19 +17,34 @@ def marked(text: str, start: int | None, end: int | None) -> str:
 
 def source_line(number: int, citation: Citation, answer_marked: bool = True) -> str:
     outlet = f"{citation.outlet} (via {citation.via})" if citation.via else citation.outlet
+    if citation.attributed_to:
+        outlet += f", citing {citation.attributed_to}"
     quote = marked(citation.quote, citation.answer_start, citation.answer_end) if answer_marked else citation.quote
     return f"  [{number}] {outlet} — {citation.headline} — “{quote}”"
 
 
+def credited(pairs: Iterable[tuple[str, str]]) -> str:
+    """ "Daily Mail, citing media reports; RT" from (outlet, source its quote credits) pairs:
+    each outlet once, in order, with every source credited in its quotes."""
+    sources: dict[str, list[str]] = {}
+    for outlet, source in pairs:
+        named = sources.setdefault(outlet, [])
+        if source and source not in named:
+            named.append(source)
+    parts = [outlet + (f", citing {' and '.join(named)}" if named else "") for outlet, named in sources.items()]
+    return ("; " if any(sources.values()) else ", ").join(parts)
+
+
 def conflict_line(answer: Answer) -> str | None:
-    """'Reports differ: 13 (RT, Daily Mail) · 12 (Daily Mail) · 8 (CNN)', or None."""
+    """'Reports differ: 13 (Daily Mail, citing media reports; RT) · 12 (Daily Mail) · 8 (CNN,
+    citing Tengrinews.kz)', or None."""
     if not answer.conflicts or answer.answer is None:
         return None
     parts = [(answer.answer, answer.citations)] + [(c.answer, c.citations) for c in answer.conflicts]
     shown = []
     for value, citations in parts:
-        outlets = list(dict.fromkeys(c.outlet for c in citations if c.answer_start is not None or value == answer.answer))
-        shown.append(f"{value} ({', '.join(outlets)})")
+        backing = [c for c in citations if c.answer_start is not None or value == answer.answer]
+        shown.append(f"{value} ({credited((c.outlet, c.attributed_to) for c in backing)})")
     return "Reports differ: " + " · ".join(shown)
 
 

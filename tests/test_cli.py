@@ -37,8 +37,12 @@ def test_text_answer_marks_the_span_and_numbers_the_sources(seed_index_dir):
     lines = done.stdout.splitlines()
     assert lines[0].startswith("Answer: 13 ")
     assert "[[13]] security officers have been killed" in lines[1]
-    assert "Reports differ: 13 (Daily Mail, RT) · 12 (Daily Mail) · 8 (CNN)" in done.stdout
-    assert "  [1] Daily Mail — " in done.stdout and "  [5] CNN — " in done.stdout
+    # each value beside its outlets, and whom their quotes credit for it
+    assert ("Reports differ: 13 (Daily Mail, citing media reports; RT) · 12 (Daily Mail, citing media reports "
+            "and Russian media) · 8 (CNN, citing Kazakhstan’s local outlet Tengrinews.kz)") in done.stdout
+    assert "  [1] Daily Mail, citing media reports — " in done.stdout
+    assert "  [2] RT — " in done.stdout
+    assert "  [5] CNN, citing Kazakhstan’s local outlet Tengrinews.kz — " in done.stdout
 
 
 def test_an_unanswerable_question_says_so_and_exits_zero(seed_index_dir):

@@ -67,6 +67,13 @@ def test_reports_that_differ_are_shown_beside_their_outlets(assistant):
     assert {c.outlet for c in answer.conflicts[0].citations} == {"Daily Mail"}
     assert [c.outlet for c in answer.conflicts[1].citations] == ["CNN"]
     assert "Tengrinews" in answer.conflicts[1].citations[0].quote
+    # whom each quote credits for its figure, in the quote's own words
+    credited = {(c.outlet, c.attributed_to) for c in answer.citations}
+    assert credited == {("Daily Mail", "media reports"), ("RT", "")}
+    assert {c.attributed_to for c in answer.conflicts[0].citations} == {"media reports", "Russian media"}
+    assert answer.conflicts[1].citations[0].attributed_to == "Kazakhstan’s local outlet Tengrinews.kz"
+    for citation in [*answer.citations, *(c for conflict in answer.conflicts for c in conflict.citations)]:
+        assert citation.attributed_to.casefold() in citation.quote.casefold()
 
 
 def test_the_outlet_filter_keeps_only_that_outlets_passages(assistant):

@@ -51,11 +51,12 @@ def test_hostile_article_fields_are_escaped_everywhere():
     bad = "<img src=x onerror=alert(1)>"
     card = answer(question=bad, sentence=f"{bad} Nikol Pashinyan",
                   citations=[{**citation(outlet=bad, headline=bad, quote=f"{bad} Nikol Pashinyan").__dict__,
-                              "byline": bad, "url": "javascript:alert(1)"}])
+                              "byline": bad, "url": "javascript:alert(1)", "attributed_to": bad}])
     html = render_answer(card) + render_conversation([{"question": bad, "answer": card}])
     assert "<img" not in html and "javascript:" not in html
-    # per card: sentence, quote, outlet (3 places), headline, byline, and 4 in the copy text; twice; + the question
-    assert html.count("&lt;img src=x onerror=alert(1)&gt;") == 23
+    # per card: sentence, quote, outlet (3 places), the source it cites (2), headline, byline, and 5
+    # in the copy text; twice; + the question
+    assert html.count("&lt;img src=x onerror=alert(1)&gt;") == 29
 
 
 def test_sources_are_numbered_main_first_then_conflicts_without_repeats():
@@ -69,6 +70,24 @@ def test_sources_are_numbered_main_first_then_conflicts_without_repeats():
     assert "<h4>Reports differ</h4>" in html
     assert '<span class="rag-claim">12</span><span class="rag-claim-by">TASS</span>' in html
     assert '<mark>12</mark> died' in html
+
+
+def test_second_hand_sources_are_named_beside_their_outlets():
+    cnn = Citation(**{**citation(quote="Eight died, according to Tengrinews.kz.", article="c1").__dict__,
+                      "attributed_to": "Tengrinews.kz", "answer_start": 0, "answer_end": 5})
+    rt = citation(outlet="RT", quote="The toll has reportedly reached 13.", article="r1")
+    mail = Citation(**{**citation(outlet="Daily Mail", quote="Media reports said 13 died.", article="d1").__dict__,
+                       "attributed_to": "media reports"})
+    card = answer(answer="13", sentence=mail.quote, citations=[mail.__dict__, rt.__dict__],
+                  conflicts=[{"answer": "Eight", "citations": [cnn.__dict__]}])
+    html = render_answer(card)
+    assert ('<span class="rag-claim">13</span><span class="rag-claim-by">Daily Mail, citing media reports; RT'
+            '</span>') in html
+    assert '<span class="rag-claim">Eight</span><span class="rag-claim-by">CNN, citing Tengrinews.kz</span>' in html
+    assert '<span class="rag-outlet">CNN</span><span class="rag-citing">citing Tengrinews.kz</span>' in html
+    assert "Reported by <strong>Daily Mail, citing media reports; RT</strong>" in html
+    assert citation_text(card).endswith("\u2014 Daily Mail, citing media reports, \u201cAlliance sends troops\u201d, "
+                                        "Jo Smith, 2022-01-06")
 
 
 def test_abstention_is_honest_and_shows_nearest_passages():

@@ -10,6 +10,8 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
+from ..render import credited
+
 DOT = " \u00b7 "
 _TEMPLATE_CHARS = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;", "`": "&#96;"})
 
@@ -94,7 +96,8 @@ def citation_text(answer: dict) -> str:
     if answer.get("answer") is None or not citations:
         return f"Q: {answer.get('question', '')}\nThe indexed articles do not answer this question."
     first = citations[0]
-    where = ", ".join(part for part in (outlet_label(first), f"\u201c{first.get('headline', '')}\u201d",
+    label = outlet_label(first) + (f", citing {first['attributed_to']}" if first.get("attributed_to") else "")
+    where = ", ".join(part for part in (label, f"\u201c{first.get('headline', '')}\u201d",
                                         first.get("byline", ""), first.get("date", "")) if part)
     sentence = answer.get("sentence") or first.get("quote", "")
     return f"{answer['answer']}\n\u201c{sentence}\u201d\n\u2014 {where}"
@@ -108,8 +111,10 @@ def _source_refs(sources: list[Source], claim: str | None) -> str:
 
 
 def _outlets_backing(sources: list[Source], claim: str | None) -> str:
-    """ "CNN, Daily Mail": who reported `claim`, in the order of their sources."""
-    return ", ".join(dict.fromkeys(outlet_label(s.citation) for s in sources if s.backs(claim)))
+    """ "CNN, citing Tengrinews.kz; Daily Mail": who reported `claim`, in the order of their
+    sources, with whom their quotes credit for it."""
+    return credited((outlet_label(s.citation), s.citation.get("attributed_to") or "")
+                    for s in sources if s.backs(claim))
 
 
 def _quote_html(source: Source) -> str:
@@ -129,11 +134,12 @@ def render_source(source: Source) -> str:
         meta.append(f"relevance {float(c['score']):.2f}")
     headline = esc(c.get("headline") or "Untitled")
     url = c.get("url") or ""
+    citing = f'<span class="rag-citing">citing {esc(c["attributed_to"])}</span>' if c.get("attributed_to") else ""
     if url.startswith(("https://", "http://")):
         headline = f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">{headline}</a>'
     return (f'<li class="rag-source" data-src="{source.number}">'
             f'<div class="rag-source-head"><span class="rag-num">{source.number}</span>'
-            f'<span class="rag-outlet">{esc(outlet_label(c))}</span>'
+            f'<span class="rag-outlet">{esc(outlet_label(c))}</span>{citing}'
             f'<span class="rag-headline">{headline}</span></div>'
             f'<div class="rag-meta">{DOT.join(meta)}</div>'
             f'<blockquote class="rag-quote">{_quote_html(source)}</blockquote></li>')

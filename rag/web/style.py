@@ -48,6 +48,7 @@ CARD_CSS = """
 .rag-num { font-size: 11px; font-weight: 700; min-width: 18px; height: 18px; border-radius: 999px;
   display: inline-flex; align-items: center; justify-content: center; background: var(--color-accent); color: white; }
 .rag-outlet { font-size: 12px; font-weight: 800; text-transform: uppercase; letter-spacing: .05em; color: var(--color-accent); }
+.rag-citing { font-size: 12px; font-style: italic; color: var(--body-text-color-subdued); }
 .rag-headline { font-size: 14px; font-weight: 600; color: var(--body-text-color); }
 .rag-headline a { color: inherit; }
 .rag-card .rag-meta { font-size: 12px; color: var(--body-text-color-subdued); margin: 2px 0 0 26px; }

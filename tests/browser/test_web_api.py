@@ -10,7 +10,7 @@ from web_helpers import REPO, TOKEN
 
 CONTRACT = {"question", "answer", "sentence", "confidence", "citations", "conflicts"}
 CITATION = {"outlet", "headline", "byline", "date", "article_id", "quote", "start", "end", "score",
-            "via", "url", "answer_start", "answer_end"}
+            "via", "url", "answer_start", "answer_end", "attributed_to"}
 
 
 @pytest.fixture(scope="module")

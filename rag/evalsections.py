@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,6 +120,11 @@ def squad_reader(ctx: EvalContext) -> dict:
         questions, evalrun.read_given(corpus, questions, vectors, abstain=False))
     out["extractors"]["pipeline, heuristic extractor only, never abstains"] = evalrun.squad_v1_summary(
         questions, evalrun.read_given(corpus, questions, vectors, abstain=False, answering=evalrun.HEURISTIC_ONLY))
+    why = [q for q in questions if re.search(r"\bwhy\b", q.question, re.IGNORECASE)]
+    if why:  # the reason clause a "why" answer quotes, with and without it
+        for name, answering in (("", None), (" without reason clauses", {"why_reason": False})):
+            out["extractors"][f"why questions: pipeline{name}, never abstains"] = evalrun.squad_v1_summary(
+                why, evalrun.read_given(corpus, why, ctx.vectors(why), abstain=False, answering=answering))
     spans = evalrun.span_scorer_given(corpus, questions)
     if spans is not None:
         out["extractors"]["span-scorer"] = evalrun.squad_v1_summary(questions, spans)

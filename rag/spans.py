@@ -158,3 +158,31 @@ def same_kind(a: str, b: str, max_ratio: float = 50.0) -> bool:
         return True
     low, high = sorted((abs(x), abs(y)))
     return low > 0 and high / low <= max_ratio
+
+
+# What a "why" question asks for: the clause after a causal marker ("... at the start of the
+# year, when the government lifted price controls on LPG", "due to its central location").
+_CAUSE = re.compile(
+    r"^to\s+(?=\w+\s[^,]{3,},)|"  # "To minimise weight, motors use ..." (a purpose opening the sentence)
+    r"\b(?:because(?:\s+of)?|due\s+to|owing\s+to|thanks\s+to|as\s+a\s+result\s+of|in\s+order\s+to|so\s+as\s+to|"
+    r"in\s+(?:an?\s+)?(?:effort|bid|attempt)\s+to|in\s+the\s+hope\s+of|(?:aimed|intended)\s+(?:at|to)|"
+    r"so\s+that|in\s+(?:protest|outrage|anger)\s+(?:at|against|over)|in\s+response\s+to|for\s+fear\s+(?:of|that)|"
+    r"on\s+the\s+grounds\s+that|(?:caused|sparked|triggered|ignited|prompted|driven|fu?elled|fueled|spurred)\s+by|"
+    r"(?:(?:were|was|been)\s+(?:ignited|sparked|triggered|caused|prompted))\s+when)\s+", re.IGNORECASE | re.MULTILINE)
+_CLAUSE_END = re.compile(r"\s*(?:[,;:!?—–]|\.(?:\s|$)|\s-\s|$)")
+REASON_WORDS = 20  # a longer clause is cut at a word boundary
+
+
+def reason(text: str) -> tuple[int, int] | None:
+    """Offsets of the reason `text` gives (the clause after its first causal marker), or None."""
+    for match in _CAUSE.finditer(text):
+        start = match.end()
+        end = _CLAUSE_END.search(text, start).start()
+        tokens = list(re.finditer(r"\S+", text[start:end]))
+        if tokens and not (len(tokens) == 1 and tokens[0].group().lower() in ("this", "that", "it", "them")):
+            break  # "Because of this, ..." names no reason
+    else:
+        return None
+    if len(tokens) > REASON_WORDS:
+        end = start + tokens[REASON_WORDS - 1].end()
+    return start, end

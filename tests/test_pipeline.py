@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 
 import pytest
 
@@ -74,6 +75,20 @@ def test_reports_that_differ_are_shown_beside_their_outlets(assistant):
     assert answer.conflicts[1].citations[0].attributed_to == "Kazakhstan’s local outlet Tengrinews.kz"
     for citation in [*answer.citations, *(c for conflict in answer.conflicts for c in conflict.citations)]:
         assert citation.attributed_to.casefold() in citation.quote.casefold()
+
+
+def test_a_why_question_is_answered_by_the_reason_its_source_gives(assistant):
+    answer = assistant.ask("Why did the protests start?")
+    assert answer.answer == ("the government lifted price controls on liquefied petroleum gas (LPG) at the "
+                             "start of the year")
+    first = answer.citations[0]
+    assert (first.outlet, first.attributed_to) == ("CNN", "Reuters")
+    assert first.quote[first.answer_start:first.answer_end] == answer.answer
+    assert first.quote.startswith("The protests were ignited when ")
+    assert answer.conflicts == ()
+    without = Assistant(assistant.index, assistant.embedder, replace(
+        assistant.settings, answering=replace(assistant.settings.answering, why_reason=False)))
+    assert without.ask("Why did the protests start?").answer == "year"  # a noun of the sentence, no reason
 
 
 def test_the_outlet_filter_keeps_only_that_outlets_passages(assistant):

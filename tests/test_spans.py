@@ -131,3 +131,37 @@ def test_a_span_across_the_edge_of_a_list_is_recognised():
 ])
 def test_who_did_it_questions_name_their_verb(question, verb):
     assert classify(question).agent_verb == verb
+
+
+@pytest.mark.parametrize("sentence, reason", [
+    ("The protests were ignited when the government lifted price controls on liquefied petroleum gas (LPG) "
+     "at the start of the year, Reuters reported.",
+     "the government lifted price controls on liquefied petroleum gas (LPG) at the start of the year"),
+    ("Warsaw became the capital of the Commonwealth due to its central location.", "its central location"),
+    ("Nintendo was accused of antitrust behavior because of the strict licensing requirements.",
+     "the strict licensing requirements"),
+    ("To minimize overall weight and size, miniature PM motors may use high energy magnets.",
+     "minimize overall weight and size"),
+    ("In an effort to discourage Japanese militarism, Western powers cut off supplies.",
+     "discourage Japanese militarism"),
+    # "Because of this" names no reason; the next marker does
+    ("Because of this, the plant closed in 2019 as a result of falling demand.", "falling demand"),
+])
+def test_the_reason_a_sentence_gives_is_the_clause_after_its_causal_marker(sentence, reason):
+    found = spans.reason(sentence)
+    assert found is not None and sentence[found[0]:found[1]] == reason
+
+
+@pytest.mark.parametrize("sentence", [
+    "Because of this, the plant closed.",
+    "Russia sent troops to Kazakhstan on Thursday.",
+    "Tokayev said the country was under attack.",
+])
+def test_a_sentence_without_a_reason_gives_none(sentence):
+    assert spans.reason(sentence) is None
+
+
+def test_a_long_reason_is_cut_at_a_word_boundary():
+    sentence = "It failed because " + " ".join(f"w{i}" for i in range(40)) + "."
+    start, end = spans.reason(sentence)
+    assert sentence[start:end] == " ".join(f"w{i}" for i in range(spans.REASON_WORDS))

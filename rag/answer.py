@@ -27,6 +27,10 @@ from .text import sentence_spans, words
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 PASSAGE_CACHE = 4096  # chunks whose span-ranker analysis is kept between questions
+_ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")  # "GDP", "CSTO"
+# A name of two to six capitalised words, "of", "and", "for" or "the" allowed inside:
+# "Gross Domestic Product", "Collective Security Treaty Organization"
+_NAME_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:(?:of|and|for|the)\s+)?[A-Z][\w'’-]*){1,5}")
 # Words that carry no content in a question.
 _QUESTION_STOP = frozenset(
     "who whom whose what which when where why how many much is are was were be been being do does did "
@@ -137,6 +141,7 @@ class Reader:
         self.calibration = calibration or Calibration.load()
         self._ranker = ranker
         self._passages: OrderedDict[int, object] = OrderedDict()  # chunk id -> the ranker's analysis of it
+        self._acronyms: set[str] | None = None  # initials of the articles' multi-word names, at first use
 
     @property
     def ranker(self):
@@ -173,7 +178,7 @@ class Reader:
             "named": float(top is not None and top.named),
             "unattached": float(qtype.numeric and (top is None or not top.attached)),
             "margin": _margin(candidates),
-            "unknown": self._unknown_share(terms),
+            "unknown": self._unknown_share(terms, question),
             # a figure or date question answered without a figure or date ("hours", "third")
             "vague": float(top is not None and (qtype.numeric or qtype.labels <= DATE_LIKE) and qtype.typed
                            and not spans.specific(top.text)),
@@ -244,21 +249,37 @@ class Reader:
         """Capitalised words of the question (not its first word) that no article contains,
         neither as such nor as the name they derive from ("Belarusian" counts as mentioned
         where the articles say "Belarus")."""
-        names = [m.group() for m in re.finditer(r"(?<!^)(?<![.?!] )\b[A-Z][\w'’-]+", question.strip())]
+        names = [re.sub(r"['’]s$", "", m.group())  # "the IMF's lending" names the IMF
+                 for m in re.finditer(r"(?<!^)(?<![.?!] )\b[A-Z][\w'’-]+", question.strip())]
         bm25 = self.index.bm25
         return [n for n in dict.fromkeys(names) if bm25.analyze(n)
-                and not all(self._known(stem) for stem in bm25.analyze(n))]
+                and not all(self._known(stem) for stem in bm25.analyze(n)) and not self._spelled_out(n)]
+
+    def _spelled_out(self, word: str) -> bool:
+        """Whether `word` is an acronym ("GDP") whose name an article spells out ("Gross
+        Domestic Product")."""
+        if not _ACRONYM.fullmatch(word):
+            return False
+        if self._acronyms is None:
+            found: set[str] = set()
+            for article in self.index.articles.values():
+                for text in (article.headline, article.text):
+                    found.update(spans.acronym(m.group()) for m in _NAME_RUN.finditer(text))
+            self._acronyms = found
+        return word.lower() in self._acronyms
 
     def _known(self, stem: str) -> bool:
         """Whether an article has the term, or a term of five letters or more it derives from."""
         bm25 = self.index.bm25
         return bool(bm25.terms(stem)) or any(bm25.terms(stem[:cut]) for cut in range(5, len(stem)))
 
-    def _unknown_share(self, terms: dict[str, float]) -> float:
-        """Share of the question's idf mass in words no article contains ("France" here)."""
+    def _unknown_share(self, terms: dict[str, float], question: str = "") -> float:
+        """Share of the question's idf mass in words no article contains ("France" here); an
+        acronym an article spells out is known."""
         if not terms:
             return 0.0
-        return sum(w for t, w in terms.items() if not self._known(t)) / sum(terms.values())
+        spelled = {w.lower() for w in _ACRONYM.findall(question) if self._spelled_out(w)}
+        return sum(w for t, w in terms.items() if not self._known(t) and t not in spelled) / sum(terms.values())
 
     def _lexical(self, text: str, terms: dict[str, float]) -> float:
         """Share of the question's idf mass that `text` contains.

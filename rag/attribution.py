@@ -32,23 +32,24 @@ _LEADS_SOURCE = re.compile(
 _TRAILER = (r"(?:\s+(?:on|in|at|to|late|early|earlier|a|an|the|its|his|her|their|this|that|statement|"
             r"briefing|interview|reporters|journalists|conference|news|Twitter|Telegram|Facebook|"
             r"Instagram|today|yesterday|week|morning|evening|night|" + _DAY + r"))*")
-_CLOSING = re.compile(r",\s+(?P<src>[^,;:]+?)\s+(?:also\s+|have\s+|has\s+|had\s+|later\s+|earlier\s+)?"
+_CLOSING = re.compile(r",\s+(?P<src>[^,;:]{1,80}?)\s+(?:also\s+|have\s+|has\s+|had\s+|later\s+|earlier\s+)?"
                       + _VERBS + _TRAILER + r"\s*[.!?]*[\"'’”)]*\s*$")
 # "Media reports on Thursday said 13 ..." and "..., police said dozens ..."
-_OPENING = re.compile(r"(?:^|[,;:]\s+|[•\-–—]\s+)(?P<src>[^,;:•“”\"]+?)(?:\s+on\s+" + _DAY + r"|\s+" + _DAY + r")?"
+_OPENING = re.compile(r"(?:^|[,;:]\s+|[•\-–—]\s+)(?P<src>[^,;:•“”\"]{1,160}?)(?:\s+on\s+" + _DAY + r"|\s+" + _DAY + r")?"
                       r"\s+(?:also\s+|have\s+|has\s+|had\s+|later\s+|earlier\s+)?"
                       # "with reports of ..." is a noun, "organizers added a provision" no quote
                       + _VERBS.replace("reports|", "").replace("added|", "")
                       + r"(?:\s+on)?(?:\s+" + _DAY + r")?(?:\s+that)?\s+")
 # "...,' said a report from the scene by TASS news agency."
-_INVERTED = re.compile(r"[,'’”]\s+said\s+(?P<src>[^,;:]+?)\s*[.!?]*\s*$")
+_INVERTED = re.compile(r"[,'’”]\s+said\s+(?P<src>[^,;:]{1,80}?)\s*[.!?]*\s*$")
 _STOP = re.compile(r"\s*(?:[,;:()\[\]\"“”‘]|[—–]|\s-\s|\.(?:\s|$)|\s(?:who|which|that|where|when|while|after|"
                    r"before|because|as|on\s+" + _DAY + r"|on\s+(?:the\s+)?(?:morning|evening|night)|this\s+week|"
                    r"last\s+week|earlier|late|early|saying|" + _DAY + r")\b)")
 # A run that starts with one of these names nobody ("It also said", "With reports of ...")
 _NOT_FIRST = {"it", "he", "she", "they", "we", "i", "you", "this", "that", "these", "those", "which",
               "who", "there", "what", "and", "but", "or", "so", "with", "in", "within", "on", "at",
-              "for", "from", "by", "of", "to", "as", "after", "before", "during", "while", "amid"}
+              "for", "from", "by", "of", "to", "as", "after", "before", "during", "while", "amid",
+              "according", "citing"}
 # ... and one holding or ending in one of these is a clause, not a name
 _NOT_INSIDE = {"is", "are", "was", "were", "be", "been", "will", "would", "could", "should", "can",
                "may", "might", "must", "not", "also", "did", "do", "does"}

@@ -73,3 +73,10 @@ def test_an_outlet_does_not_cite_itself():
     sentence = "The ceasefire held overnight, Reuters reported."
     assert attributed_source(sentence, outlet="Reuters") == ""
     assert attributed_source(sentence, outlet="CNN") == "Reuters"
+
+
+@pytest.mark.parametrize("sentence", ["- " * 999, "according to " * 150, "x, " + "a " * 900 + "reported.",
+                                      "Reuters reported. " * 200])
+def test_degenerate_sentences_credit_nobody(sentence):
+    # page furniture and run-on text: no source, and no runaway pattern matching
+    assert attributed_source(sentence) == ""

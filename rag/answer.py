@@ -20,7 +20,7 @@ import numpy as np
 
 from . import spans
 from .attribution import attributed_source
-from .question import NOT_CURRENT, DATE_LIKE, QuestionType, classify
+from .question import DATE_LIKE, MEANS_QUESTION, NOT_CURRENT, QuestionType, classify
 from .records import Answer, Article, Citation, Conflict, Hit
 from .store import CorpusIndex
 from .text import sentence_spans, words
@@ -64,12 +64,13 @@ class AnswerSettings:
     ranker_chunks: int = 3  # the ranker reads the chunks of the best sentences, this many
     candidate_sentences: int = 25  # spans are looked for in this many of the best sentences
     retrieval: float = 0.3  # weight of the hit's retrieval score (exp(score - best), 1 for the best hit)
-    # "why" questions: the reason clause of the answer's sentence, or else of the best sentence(s).
-    # SQuAD *train* why-questions (91, reader mode), F1: 26.7 without, 31.2 from the answer's
-    # sentence alone, 32.1 with the best sentence too, 29.8 with the best 3; falling back to the
-    # whole sentence (not the usual span) when none gives a reason, 28.9.
-    why_reason: bool = True
-    why_sentences: int = 1
+    # "why" and "how did ...?" questions: the reason (or means) clause of the answer's sentence,
+    # or else of the best sentence(s). SQuAD *train* sample, reader mode, F1: why-questions (91)
+    # 26.7 without, 31.2 from the answer's sentence alone, 32.1 with the best sentence too, 29.8
+    # with the best 3, 28.9 falling back to the whole sentence (not the usual span) when none
+    # gives a reason; "how did/is ...?" questions (131) 26.1 without, 30.2 with.
+    clauses: bool = True
+    clause_sentences: int = 1
 
 
 @dataclass(frozen=True)
@@ -214,8 +215,8 @@ class Reader:
             return Answer(question, None, None, confidence, self._nearest(reading.sentences, limit),
                           note="No passage answers this with enough confidence.")
         groups, anchor = reading.groups, reading.anchor
-        if reading.qtype.wh == "why" and self.settings.why_reason and (found := self._reason(reading)) is not None:
-            # a reason is not a value that outlets report differently: no rival reports
+        if self.settings.clauses and (found := self._clause(question, reading)) is not None:
+            # a reason or a means is not a value that outlets report differently: no rival reports
             anchor, answer_text = found
             sentence_text = self._article(anchor).text[anchor.start:anchor.end]
             return Answer(question, answer_text, sentence_text, confidence,
@@ -226,13 +227,20 @@ class Reader:
         conflicts = tuple(Conflict(_display(g), self._group_citations([], "", g, limit)) for g in groups[1:])
         return Answer(question, answer_text, sentence_text, confidence, citations, conflicts)
 
-    def _reason(self, reading: Reading) -> tuple[_Sentence, str] | None:
+    def _clause(self, question: str, reading: Reading) -> tuple[_Sentence, str] | None:
         """A "why" question's answer: the reason clause of the answer's sentence or of the best
-        sentences ("... were ignited when [the government lifted price controls on LPG]"), or
-        None when none gives one (the usual best span answers then)."""
-        for sentence in dict.fromkeys([reading.anchor, *reading.sentences[: self.settings.why_sentences]]):
+        sentences ("... were ignited when [the government lifted price controls on LPG]"); a
+        "how did ...?" question's: the means ("[by begging]"). None for other questions and when
+        no sentence gives one (the usual best span answers then)."""
+        if reading.qtype.wh == "why":
+            extract = spans.reason
+        elif reading.qtype.wh == "how" and MEANS_QUESTION.search(question):
+            extract = spans.means
+        else:
+            return None
+        for sentence in dict.fromkeys([reading.anchor, *reading.sentences[: self.settings.clause_sentences]]):
             text = self._article(sentence).text[sentence.start:sentence.end]
-            found = spans.reason(text)
+            found = extract(text)
             if found is not None:
                 return sentence, text[found[0]:found[1]]
         return None

@@ -12,6 +12,7 @@ from . import evalrun
 from .evalsets import Passages, Question, news_corpus, news_split, seed_dev, squad_dev_corpus, squad_questions
 from .metrics import has_answer, retrieval_summary
 from .pipeline import Assistant, Settings
+from .question import MEANS_QUESTION
 from .retrieve import Retriever
 
 
@@ -120,11 +121,13 @@ def squad_reader(ctx: EvalContext) -> dict:
         questions, evalrun.read_given(corpus, questions, vectors, abstain=False))
     out["extractors"]["pipeline, heuristic extractor only, never abstains"] = evalrun.squad_v1_summary(
         questions, evalrun.read_given(corpus, questions, vectors, abstain=False, answering=evalrun.HEURISTIC_ONLY))
-    why = [q for q in questions if re.search(r"\bwhy\b", q.question, re.IGNORECASE)]
-    if why:  # the reason clause a "why" answer quotes, with and without it
-        for name, answering in (("", None), (" without reason clauses", {"why_reason": False})):
-            out["extractors"][f"why questions: pipeline{name}, never abstains"] = evalrun.squad_v1_summary(
-                why, evalrun.read_given(corpus, why, ctx.vectors(why), abstain=False, answering=answering))
+    # the reason or means clause that "why" and "how did ...?" answers quote, with and without it
+    for kind, pattern in (("why", re.compile(r"\bwhy\b", re.IGNORECASE)), ("how did/is ...", MEANS_QUESTION)):
+        asked = [q for q in questions if pattern.search(q.question)]
+        for name, answering in (("", None), (" without reason or means clauses", {"clauses": False})):
+            if asked:
+                out["extractors"][f"{kind} questions: pipeline{name}, never abstains"] = evalrun.squad_v1_summary(
+                    asked, evalrun.read_given(corpus, asked, ctx.vectors(asked), abstain=False, answering=answering))
     spans = evalrun.span_scorer_given(corpus, questions)
     if spans is not None:
         out["extractors"]["span-scorer"] = evalrun.squad_v1_summary(questions, spans)

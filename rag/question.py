@@ -31,6 +31,8 @@ _HEAD_NOUNS: dict[frozenset[str], frozenset[str]] = {
 _WH = re.compile(r"\b(how many|how much|how old|how long|how far|who|whom|whose|when|where|which|what|why|how)\b")
 
 
+# "How did they get in?", "How is asphalt used?": asks for a means or manner, not an amount
+MEANS_QUESTION = re.compile(r"\bhow\s+(?:did|does|do|was|were|is|are|can|could|has|have|had)\b", re.IGNORECASE)
 _TIME_UNITS = frozenset("seconds minutes hours days weeks months years decades centuries".split())
 # Words that end the noun phrase a wh-word governs ("which town did ...", "who is the ...").
 _PHRASE_END = frozenset(

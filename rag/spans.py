@@ -169,20 +169,37 @@ _CAUSE = re.compile(
     r"so\s+that|in\s+(?:protest|outrage|anger)\s+(?:at|against|over)|in\s+response\s+to|for\s+fear\s+(?:of|that)|"
     r"on\s+the\s+grounds\s+that|(?:caused|sparked|triggered|ignited|prompted|driven|fu?elled|fueled|spurred)\s+by|"
     r"(?:(?:were|was|been)\s+(?:ignited|sparked|triggered|caused|prompted))\s+when)\s+", re.IGNORECASE | re.MULTILINE)
+# What "how did they ...?" asks for: the means ("by begging", "through an imitation of his life").
+# "by" stays in the answer when a gerund follows; the other markers do not.
+_MEANS = re.compile(r"\b(?:(?P<keep>by)(?=\s+\w+ing\b)|by\s+means\s+of\s+|through\s+|via\s+|using\s+)",
+                    re.IGNORECASE)
 _CLAUSE_END = re.compile(r"\s*(?:[,;:!?—–]|\.(?:\s|$)|\s-\s|$)")
 REASON_WORDS = 20  # a longer clause is cut at a word boundary
 
 
 def reason(text: str) -> tuple[int, int] | None:
     """Offsets of the reason `text` gives (the clause after its first causal marker), or None."""
-    for match in _CAUSE.finditer(text):
+    return _clause_after(text, _CAUSE)
+
+
+def means(text: str) -> tuple[int, int] | None:
+    """Offsets of the means `text` names ("by examining historical records"), or None."""
+    return _clause_after(text, _MEANS)
+
+
+def _clause_after(text: str, marker: re.Pattern) -> tuple[int, int] | None:
+    """The clause after the first match of `marker` that is more than a pronoun ("Because of
+    this, ..." names no reason), up to the clause's end or `REASON_WORDS` words."""
+    for match in marker.finditer(text):
         start = match.end()
         end = _CLAUSE_END.search(text, start).start()
         tokens = list(re.finditer(r"\S+", text[start:end]))
         if tokens and not (len(tokens) == 1 and tokens[0].group().lower() in ("this", "that", "it", "them")):
-            break  # "Because of this, ..." names no reason
+            break
     else:
         return None
     if len(tokens) > REASON_WORDS:
         end = start + tokens[REASON_WORDS - 1].end()
+    if match.groupdict().get("keep"):
+        start = match.start("keep")
     return start, end

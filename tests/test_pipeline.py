@@ -88,8 +88,18 @@ def test_a_why_question_is_answered_by_the_reason_its_source_gives(assistant):
     assert first.quote.startswith("The protests were ignited when ")
     assert answer.conflicts == ()
     without = Assistant(assistant.index, assistant.embedder, replace(
-        assistant.settings, answering=replace(assistant.settings.answering, why_reason=False)))
+        assistant.settings, answering=replace(assistant.settings.answering, clauses=False)))
     assert without.ask("Why did the protests start?").answer == "year"  # a noun of the sentence, no reason
+
+
+def test_a_how_did_question_is_answered_by_the_means_its_source_names(assistant):
+    answer = assistant.ask("How did Tokayev try to head off further unrest?")
+    assert answer.answer == ("by announcing the resignation of the government headed by Prime Minister "
+                             "Askar Mamin early on Wednesday")
+    first = answer.citations[0]
+    assert first.outlet == "Daily Mail"
+    assert first.quote[first.answer_start:first.answer_end] == answer.answer
+    assert "tried to head off further unrest by announcing" in first.quote
 
 
 def test_an_acronym_finds_the_name_an_article_spells_out(assistant):

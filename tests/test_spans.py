@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from rag import spans
-from rag.question import classify
+from rag.question import MEANS_QUESTION, classify
 
 
 @pytest.mark.parametrize("question, labels, plural", [
@@ -165,3 +165,34 @@ def test_a_long_reason_is_cut_at_a_word_boundary():
     sentence = "It failed because " + " ".join(f"w{i}" for i in range(40)) + "."
     start, end = spans.reason(sentence)
     assert sentence[start:end] == " ".join(f"w{i}" for i in range(spans.REASON_WORDS))
+
+
+@pytest.mark.parametrize("sentence, means", [
+    ("President Kassym-Jomart Tokayev tried to head off further unrest by announcing the resignation of the "
+     "government, but protests continued.", "by announcing the resignation of the government"),
+    ("The Dominican Order earned money by begging.", "by begging"),
+    ("The English order hoped to gain knowledge of Christ through an imitation of His life.",
+     "an imitation of His life"),
+    ("Targets are acquired using air-search radar.", "air-search radar"),
+])
+def test_the_means_a_sentence_names_follows_by_through_via_or_using(sentence, means):
+    found = spans.means(sentence)
+    assert found is not None and sentence[found[0]:found[1]] == means
+
+
+@pytest.mark.parametrize("sentence", [
+    "The statue was pulled down by protesters.",  # "by" and an agent, not a means
+    "Russia sent troops to Kazakhstan on Thursday.",
+])
+def test_a_sentence_without_a_means_gives_none(sentence):
+    assert spans.means(sentence) is None
+
+
+@pytest.mark.parametrize("question, asks", [
+    ("How did Tokayev try to head off further unrest?", True),
+    ("How is asphalt used in construction?", True),
+    ("How many people were detained?", False),
+    ("How old is Nazarbayev?", False),
+])
+def test_how_questions_that_ask_for_a_means(question, asks):
+    assert bool(MEANS_QUESTION.search(question)) is asks

@@ -10,7 +10,8 @@ Rules, on one sentence, no model:
 - a marker followed by the source: "according to X", "citing X", "quoted as saying by X",
   "reported by X", "broadcast by X";
 - a source that closes the sentence: "..., X reported." / "..., X said on Thursday.";
-- a source that opens a clause: "X said (on Thursday) (that) ...", "X told CNN ...".
+- a source that opens a clause: "X said (on Thursday) (that) ...", "X told CNN ...";
+- a source after a quotation: "'...,' said X."
 
 The source is a short run of words (at most `MAX_WORDS`) cut at the first comma, bracket, dash
 or relative clause; a run that starts with a pronoun ("It also said", "He told") names nobody
@@ -75,7 +76,6 @@ _SOURCE_NOUNS = re.compile(r"\b(?:media|reports?|officials?|authorities|sources?
 def _clean(phrase: str) -> str | None:
     """`phrase` trimmed to a source name, or None when it names nobody or runs too long."""
     phrase = phrase.strip(" \t\n•-–—\"“”'‘’")
-    words = _WORD.findall(phrase)
     phrase = _TIME_TAIL.sub("", phrase)  # "Chipotle this week announced"
     words = _WORD.findall(phrase)
     while words and words[-1].lower() in _ADVERBS:  # "the government late (on Wednesday) said"

@@ -286,8 +286,9 @@ class Reader:
         acronym an article spells out is known."""
         if not terms:
             return 0.0
-        spelled = {w.lower() for w in _ACRONYM.findall(question) if self._spelled_out(w)}
-        return sum(w for t, w in terms.items() if not self._known(t) and t not in spelled) / sum(terms.values())
+        unknown = {t: w for t, w in terms.items() if not self._known(t)}
+        spelled = {w.lower() for w in _ACRONYM.findall(question) if w.lower() in unknown and self._spelled_out(w)}
+        return sum(w for t, w in unknown.items() if t not in spelled) / sum(terms.values())
 
     def _lexical(self, text: str, terms: dict[str, float]) -> float:
         """Share of the question's idf mass that `text` contains.
@@ -577,9 +578,7 @@ class Reader:
             if found >= 0:
                 a_start, a_end = found, found + len(answer)
         via = article.outlet if outlet != article.outlet else ""
-        source = attributed_source(quote, a_start, a_end, outlet=outlet)
-        if source.casefold() == via.casefold():
-            source = ""
+        source = attributed_source(quote, a_start, a_end, outlets=(outlet, via))
         return Citation(outlet, article.headline, article.byline, article.date, article.id, quote,
                         start, end, round(float(score), 4), via, article.url, a_start, a_end, source)
 

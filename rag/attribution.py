@@ -145,17 +145,18 @@ def _display(text: str, start: int, source: str) -> str:
 
 
 def attributed_source(sentence: str, answer_start: int | None = None, answer_end: int | None = None, *,
-                      outlet: str = "") -> str:
+                      outlets: tuple[str, ...] = ()) -> str:
     """The source `sentence` credits for its claim, in its own words, or "" when it names none.
 
     `answer_start:answer_end` (the answer's offsets in the sentence) picks the attribution
     nearest the answer when there are several; a source that is the answer itself ("Uber
-    reported ..." answering "which company ...") is no attribution. `outlet` (the publishing
-    outlet) is never its own source.
+    reported ..." answering "which company ...") is no attribution. `outlets` (the publishing
+    outlet, and the one that carried its copy) are never their own source.
     """
     if not sentence or len(sentence) > 2000:
         return ""
-    found = [c for c in _candidates(sentence) if c[2].casefold() != outlet.casefold()]
+    own = {o.casefold() for o in outlets if o}
+    found = [c for c in _candidates(sentence) if c[2].casefold() not in own]
     if answer_start is not None and answer_end is not None:
         found = [c for c in found if not _names_answer(sentence, c, answer_start, answer_end)]
     if not found:

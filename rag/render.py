@@ -16,11 +16,16 @@ def marked(text: str, start: int | None, end: int | None) -> str:
 
 
 def source_line(number: int, citation: Citation, answer_marked: bool = True) -> str:
-    outlet = f"{citation.outlet} (via {citation.via})" if citation.via else citation.outlet
-    if citation.attributed_to:
-        outlet += f", citing {citation.attributed_to}"
+    outlet = citing(f"{citation.outlet} (via {citation.via})" if citation.via else citation.outlet,
+                    [citation.attributed_to])
     quote = marked(citation.quote, citation.answer_start, citation.answer_end) if answer_marked else citation.quote
     return f"  [{number}] {outlet} — {citation.headline} — “{quote}”"
+
+
+def citing(outlet: str, sources: list[str]) -> str:
+    """ "CNN, citing Reuters and Interfax", or the outlet alone when its quotes credit nobody."""
+    named = [s for s in sources if s]
+    return f"{outlet}, citing {' and '.join(named)}" if named else outlet
 
 
 def credited(pairs: Iterable[tuple[str, str]]) -> str:
@@ -31,7 +36,7 @@ def credited(pairs: Iterable[tuple[str, str]]) -> str:
         named = sources.setdefault(outlet, [])
         if source and source not in named:
             named.append(source)
-    parts = [outlet + (f", citing {' and '.join(named)}" if named else "") for outlet, named in sources.items()]
+    parts = [citing(outlet, named) for outlet, named in sources.items()]
     return ("; " if any(sources.values()) else ", ").join(parts)
 
 

@@ -71,8 +71,8 @@ def test_a_source_that_is_the_answer_is_no_attribution():
 
 def test_an_outlet_does_not_cite_itself():
     sentence = "The ceasefire held overnight, Reuters reported."
-    assert attributed_source(sentence, outlet="Reuters") == ""
-    assert attributed_source(sentence, outlet="CNN") == "Reuters"
+    assert attributed_source(sentence, outlets=("Reuters",)) == ""
+    assert attributed_source(sentence, outlets=("CNN", "AFP")) == "Reuters"
 
 
 @pytest.mark.parametrize("sentence", ["- " * 999, "according to " * 150, "x, " + "a " * 900 + "reported.",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from ..render import credited
+from ..render import citing, credited
 
 DOT = " \u00b7 "
 _TEMPLATE_CHARS = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;", "`": "&#96;"})
@@ -96,7 +96,7 @@ def citation_text(answer: dict) -> str:
     if answer.get("answer") is None or not citations:
         return f"Q: {answer.get('question', '')}\nThe indexed articles do not answer this question."
     first = citations[0]
-    label = outlet_label(first) + (f", citing {first['attributed_to']}" if first.get("attributed_to") else "")
+    label = citing(outlet_label(first), [first.get("attributed_to") or ""])
     where = ", ".join(part for part in (label, f"\u201c{first.get('headline', '')}\u201d",
                                         first.get("byline", ""), first.get("date", "")) if part)
     sentence = answer.get("sentence") or first.get("quote", "")

@@ -65,10 +65,9 @@ class AnswerSettings:
     candidate_sentences: int = 25  # spans are looked for in this many of the best sentences
     retrieval: float = 0.3  # weight of the hit's retrieval score (exp(score - best), 1 for the best hit)
     # "why" and "how did ...?" questions: the reason (or means) clause of the answer's sentence,
-    # or else of the best sentence(s). SQuAD *train* sample, reader mode, F1: why-questions (91)
-    # 26.7 without, 31.2 from the answer's sentence alone, 32.1 with the best sentence too, 29.8
-    # with the best 3, 28.9 falling back to the whole sentence (not the usual span) when none
-    # gives a reason; "how did/is ...?" questions (131) 26.1 without, 30.2 with.
+    # or else of the best sentence(s). `python -m rag.tune_clauses` (SQuAD *train* sample, reader
+    # mode), F1 without / answer's sentence alone / and the best one / and the best 3: why (91)
+    # 26.7 / 31.2 / 32.1 / 29.8; how did/is (131) 26.1 / 31.0 / 30.2 / 28.3.
     clauses: bool = True
     clause_sentences: int = 1
 

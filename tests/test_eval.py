@@ -130,3 +130,16 @@ def test_unknown_section_is_a_usage_error(capsys):
         main(["--only", "seed,bogus"])
     assert exc.value.code == 2
     assert "unknown section 'bogus'" in capsys.readouterr().err
+
+
+def test_the_clause_tuning_variants_are_answer_settings():
+    from dataclasses import fields, replace
+
+    from rag.answer import AnswerSettings
+    from rag.tune_clauses import VARIANTS
+
+    names = {f.name for f in fields(AnswerSettings)}
+    for _, changes in VARIANTS:
+        assert set(changes) <= names
+        replace(AnswerSettings(), **changes)
+    assert ("and the best sentence (shipped)", {"clause_sentences": AnswerSettings().clause_sentences}) in VARIANTS

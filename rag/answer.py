@@ -164,7 +164,7 @@ class Reader:
         candidates = self._candidates(sentences, qtype, terms, question, ranked)
         groups = self._group_by_value(candidates, qtype)
         anchor = groups[0][0].sentence if groups else sentences[0]
-        agreeing = len({self._outlet(c.sentence) for c in groups[0]}) if groups else 1
+        agreeing = self._independent_sources(groups[0]) if groups else 1
         top = groups[0][0] if groups else None
         features = {
             "cosine": anchor.cosine,
@@ -560,6 +560,28 @@ class Reader:
                   and candidate.sentence.lexical >= s.rival_coverage * top.sentence.lexical):
                 groups[value] = [candidate]  # a rival report of a different value
         return list(groups.values())
+
+    def _independent_sources(self, group: list[_Candidate]) -> int:
+        """How many independent sources report the group's value: its outlets, where outlets that
+        pass on the same source ("citing Interfax", or Interfax's own copy) count as one."""
+        parent: dict[str, str] = {}
+
+        def root(node: str) -> str:
+            while parent.setdefault(node, node) != node:
+                node = parent[node]
+            return node
+
+        outlets = set()
+        for candidate in group:
+            sentence = candidate.sentence
+            article, outlet = self._article(sentence), self._outlet(sentence)
+            outlets.add(outlet.casefold())
+            at = candidate.start - sentence.start
+            credited = attributed_source(article.text[sentence.start:sentence.end], at, at + len(candidate.text),
+                                         outlets=(outlet, article.outlet))
+            if credited:
+                parent[root(credited.casefold())] = root(outlet.casefold())
+        return len({root(o) for o in outlets})
 
     # -- citations ----------------------------------------------------------------------
     def _article(self, sentence: _Sentence) -> Article:

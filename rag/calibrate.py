@@ -43,9 +43,10 @@ def load_dev(path: Path) -> list[dict]:
 # between outlets lowers confidence).
 NON_NEGATIVE = ("cosine", "lexical", "best_cosine", "typed_found", "attached", "agreement", "named", "margin",
                 "support", "retrieval_top")
-# Floors above zero: outlets that report the same value independently make it more likely
-# right, by at least this much per log(outlets). The dev sets hold few questions that several
-# outlets answer, too few to learn it from; a fitted weight above the floor is kept.
+# Floors above zero: independent sources that report the same value make it more likely
+# right, by at least this much per log(sources); outlets citing the same source count once.
+# The dev sets hold few questions that several outlets answer, too few to learn it from; a
+# fitted weight above the floor is kept.
 MINIMUM = {"agreement": 0.4}
 
 

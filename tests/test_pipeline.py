@@ -1,6 +1,7 @@
 """The whole pipeline with the real model and real indexes: answers, citations, conflicts, index life."""
 from __future__ import annotations
 
+import math
 import shutil
 from dataclasses import replace
 
@@ -257,3 +258,42 @@ def test_an_index_built_in_memory_is_never_swapped_for_the_one_on_disk(assistant
     in_memory = Assistant(corpus, assistant.embedder, Settings(seeds_dir=small_seeds, index_dir=seed_index_dir))
     assert in_memory.reload(force=True) is False
     assert in_memory.ask("How many tonnes of corn did the ship carry?").answer == "26,000 tonnes"
+
+
+WIRE_ARTICLES = {
+    "reuters.md": ("Reuters", "Twelve officers killed in the capital",
+                   "Twelve officers were killed in the clashes in the capital, Interfax reported on Friday."),
+    "afp.md": ("AFP", "Clashes in the capital",
+               "Interfax said on Friday that twelve officers were killed in the clashes in the capital."),
+    "bbc.md": ("BBC", "Police count their dead",
+               "Police confirmed that twelve officers were killed in the clashes in the capital."),
+}
+
+
+@pytest.mark.parametrize("outlets, independent", [(("Reuters", "AFP", "BBC"), 2), (("Reuters", "AFP"), 1),
+                                                  (("Reuters", "BBC"), 2)])
+def test_outlets_passing_on_the_same_source_agree_as_one(tmp_path, assistant, outlets, independent):
+    # Two outlets citing Interfax are one source, not two: agreement counts independent sources.
+    from rag.ingest import load_seeds
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for name, (outlet, title, body) in WIRE_ARTICLES.items():
+        if outlet in outlets:
+            (seeds / name).write_text(f"---\ntitle: {title}\noutlet: {outlet}\ndate: 2022-01-07\n---\n{body}\n")
+    articles, _ = load_seeds(seeds)
+    corpus = store.build_corpus(articles, assistant.embedder, assistant.settings.chunking, progress=False)
+    small = Assistant(corpus, assistant.embedder, Settings(seeds_dir=seeds, index_dir=tmp_path / "index"))
+    answer = small.ask("How many officers were killed in the clashes?")
+    assert answer.answer.casefold() == "twelve"
+    assert {c.outlet for c in answer.citations} == set(outlets)
+    reading = small.reader.analyze(answer.question, *_retrieved(small, answer.question))
+    assert len({small.reader._outlet(c.sentence) for c in reading.groups[0]}) == len(outlets)
+    assert reading.features["agreement"] == pytest.approx(math.log(independent))
+
+
+def _retrieved(assistant, question):
+    from rag.embed import embed_queries
+
+    vectors, codes = embed_queries(assistant.embedder, [question])
+    return vectors[0], assistant.retriever.retrieve(question, vectors[0], 10, query_codes=codes[0])

@@ -28,9 +28,6 @@ from .text import sentence_spans, words
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 PASSAGE_CACHE = 4096  # chunks whose span-ranker analysis is kept between questions
 _ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")  # "GDP", "CSTO"
-# A name of two to six capitalised words, "of", "and", "for" or "the" allowed inside:
-# "Gross Domestic Product", "Collective Security Treaty Organization"
-_NAME_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:(?:of|and|for|the)\s+)?[A-Z][\w'’-]*){1,5}")
 # Words that carry no content in a question.
 _QUESTION_STOP = frozenset(
     "who whom whose what which when where why how many much is are was were be been being do does did "
@@ -141,7 +138,6 @@ class Reader:
         self.calibration = calibration or Calibration.load()
         self._ranker = ranker
         self._passages: OrderedDict[int, object] = OrderedDict()  # chunk id -> the ranker's analysis of it
-        self._acronyms: set[str] | None = None  # initials of the articles' multi-word names, at first use
 
     @property
     def ranker(self):
@@ -265,15 +261,7 @@ class Reader:
     def _spelled_out(self, word: str) -> bool:
         """Whether `word` is an acronym ("GDP") whose name an article spells out ("Gross
         Domestic Product")."""
-        if not _ACRONYM.fullmatch(word):
-            return False
-        if self._acronyms is None:
-            found: set[str] = set()
-            for article in self.index.articles.values():
-                for text in (article.headline, article.text):
-                    found.update(spans.acronym(m.group()) for m in _NAME_RUN.finditer(text))
-            self._acronyms = found
-        return word.lower() in self._acronyms
+        return bool(_ACRONYM.fullmatch(word)) and word.lower() in self.index.initials()
 
     def _known(self, stem: str) -> bool:
         """Whether an article has the term, or a term of five letters or more it derives from."""

@@ -100,6 +100,17 @@ def acronym(text: str) -> str:
     return "".join(w[0] for w in text.split() if w[:1].isupper()).lower()
 
 
+# A name of two to six capitalised words, "of", "and", "for" or "the" allowed inside:
+# "Gross Domestic Product", "Collective Security Treaty Organization"
+_NAME_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:(?:of|and|for|the)\s+)?[A-Z][\w'’-]*){1,5}")
+
+
+def name_initials(text: str) -> set[str]:
+    """The initials of every multi-word name in `text`, lower-cased ("gdp" where it says
+    "Gross Domestic Product"): the acronyms it spells out."""
+    return {acronym(m.group()) for m in _NAME_RUN.finditer(text)}
+
+
 def value_key(text: str) -> str:
     """A comparable form of an answer value: numbers as digits, words folded."""
     tokens = [str(_NUMBER_WORDS.get(w, w)) for w in words(normalize(text))]

@@ -5,6 +5,7 @@ Layout under the index folder:
     CURRENT               name of the build folder in use (replaced atomically)
     <build>/manifest.json model, dimension, chunker settings, corpus hash, file sizes
     <build>/articles.jsonl, chunks.jsonl, sentences.npz, dense.faiss, bm25/
+    <build>/acronyms.txt  initials of the articles' multi-word names ("gdp"), one a line
     <build>/late_codes.bin, late_offsets.npy   word-piece codes (rag/late.py), when the
                                                embedder makes them
 
@@ -25,7 +26,7 @@ import weakref
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 import numpy as np
 
@@ -35,12 +36,14 @@ from .late import CODES_FILE, OFFSETS_FILE, CodeWriter, TokenCodes, fingerprint 
 from .index import BM25Index, DenseIndex
 from .ingest import MAX_FILE_BYTES, METADATA_FILE, REMOVED_FILE, IngestError, check_inside, load_seeds, seed_files
 from .records import Article, Block, Chunk, Entity, Occurrence
+from .spans import name_initials
 from .text import sentence_spans
 
 FORMAT = 1
 # Bump when ingestion or annotation rules change, so existing indexes are rebuilt.
 PIPELINE_VERSION = "2026-11-30.1"
 CURRENT = "CURRENT"
+ACRONYMS_FILE = "acronyms.txt"
 VERIFY_LIMIT = 256 * 1024 * 1024  # indexes up to this size are checksummed on every load
 
 
@@ -71,6 +74,29 @@ class CorpusIndex:
     bm25: BM25Index
     folder: Path | None = None
     late: TokenCodes | None = None  # word-piece codes per chunk; None: the embedder made none
+    acronyms: frozenset[str] | None = None  # see `initials`; None until first asked for
+
+    def initials(self) -> frozenset[str]:
+        """The initials of every multi-word name in the articles ("gdp" where one says "Gross
+        Domestic Product"), so that a question's acronym counts as mentioned. Worked out at
+        build time and read at first use; an index built before the file existed works them
+        out from its articles then."""
+        if self.acronyms is None:
+            path = self.folder / ACRONYMS_FILE if self.folder is not None else None
+            if path is not None and path.is_file():
+                self.acronyms = frozenset(path.read_text(encoding="utf-8").split())
+            else:
+                self.acronyms = acronyms_of(self.articles.values())
+        return self.acronyms
+
+
+def acronyms_of(articles: Iterable[Article]) -> frozenset[str]:
+    """The initials of the multi-word names in the articles' headlines and texts."""
+    found: set[str] = set()
+    for article in articles:
+        found |= name_initials(article.headline)
+        found |= name_initials(article.text)
+    return frozenset(found)
 
 
 def corpus_fingerprint(seeds_dir: Path) -> str:
@@ -178,7 +204,8 @@ def build_corpus(articles: list[Article], embedder: Embedder, chunking: ChunkSet
         # The folder goes with the in-memory index (a mapped file stays readable once unlinked).
         weakref.finalize(codes, shutil.rmtree, late_dir, True)
     return CorpusIndex(manifest, by_id, chunks, _sentences(spans, sentence_vectors, chunks),
-                       DenseIndex(dense.finish()), BM25Index.build([c.text for c in chunks]), late=codes)
+                       DenseIndex(dense.finish()), BM25Index.build([c.text for c in chunks]), late=codes,
+                       acronyms=acronyms_of(articles))
 
 
 def build(seeds_dir: Path, index_dir: Path, embedder: Embedder, chunking: ChunkSettings,
@@ -217,6 +244,7 @@ def save(corpus: CorpusIndex, index_dir: Path) -> Path:
              vectors=s.vectors)
     corpus.dense.save(staging / "dense.faiss")
     corpus.bm25.save(staging / "bm25")
+    (staging / ACRONYMS_FILE).write_text("\n".join(sorted(corpus.initials())) + "\n", encoding="utf-8")
     if corpus.late is not None:
         np.save(staging / OFFSETS_FILE, corpus.late.offsets)
         with open(staging / CODES_FILE, "wb") as handle:

@@ -116,6 +116,18 @@ def test_an_acronym_finds_the_name_an_article_spells_out(assistant):
     assert unknown.note == "The articles never mention IMF."
 
 
+def test_the_acronyms_articles_spell_out_are_worked_out_at_build_time(assistant, seed_index_dir):
+    saved = (store.current_folder(seed_index_dir) / store.ACRONYMS_FILE).read_text(encoding="utf-8").split()
+    assert {"gdp", "csto"} <= set(saved)  # "Gross Domestic Product", "Collective Security Treaty Organisation"
+    assert "imf" not in saved
+    loaded = store.load(seed_index_dir)
+    assert loaded.acronyms is None  # read at the first question that needs them, not at load
+    assert loaded.initials() == frozenset(saved)
+    # an index built before the file existed works them out from its articles
+    older = replace(loaded, folder=None, acronyms=None)
+    assert older.initials() == frozenset(saved)
+
+
 def test_the_outlet_filter_keeps_only_that_outlets_passages(assistant):
     answer = assistant.ask("Who chairs the CSTO?", outlet="cnn")
     assert answer.answer == "Nikol Pashinyan"

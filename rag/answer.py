@@ -535,7 +535,9 @@ class Reader:
             if candidate.sentence.row in spoken:
                 continue
             spoken.add(candidate.sentence.row)
-            value = spans.value_key(candidate.text)
+            # "Tokayev" joins "Kassym-Jomart Tokayev": the same value, not a rival report
+            value = next((key for key, group in groups.items() if spans.same_value(candidate.text, group[0].text)),
+                         spans.value_key(candidate.text))
             if candidate is top:
                 groups[value] = [candidate]
                 continue
@@ -666,8 +668,8 @@ def _margin(candidates: list[_Candidate]) -> float:
     """Score of the best candidate over the best one stating another value (0..1)."""
     if not candidates:
         return 0.0
-    top = spans.value_key(candidates[0].text)
-    other = next((c.score for c in candidates if spans.value_key(c.text) != top), candidates[0].score - 1.0)
+    top = candidates[0].text
+    other = next((c.score for c in candidates if not spans.same_value(c.text, top)), candidates[0].score - 1.0)
     return min(1.0, candidates[0].score - other)
 
 

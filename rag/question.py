@@ -77,7 +77,8 @@ def agent_verb(question: str) -> str:
 
 def head_words(question: str) -> frozenset[str]:
     """The words of the phrase a wh-word asks about: "which TV channel reported" -> tv, channel,
-    reported; "who is the president of" -> president; "which chain's spokesman" -> chain.
+    reported; "who is the president of" -> president; "which chain's spokesman" -> chain; "who
+    is Kazakhstan's president" -> president.
 
     Up to three words after the wh-word (after "who is the" for who-questions), stopping at an
     auxiliary, a preposition or after a possessive; an answer whose head word depends on one
@@ -88,7 +89,8 @@ def head_words(question: str) -> frozenset[str]:
     if not match or match.group(1) in ("when", "why", "how"):
         return frozenset()
     tokens = re.findall(r"[\w'-]+", lowered[match.end():])
-    if tokens and tokens[0] in ("is", "was", "are", "were"):
+    copular = bool(tokens) and tokens[0] in ("is", "was", "are", "were")
+    if copular:
         tokens = tokens[1:]  # "who is the president of ...", "what is the capital of ..."
     elif match.group(1) in ("who", "whom", "whose"):
         return frozenset()  # "who speaks for ...": no noun names the answer
@@ -101,6 +103,9 @@ def head_words(question: str) -> frozenset[str]:
         if token in _PHRASE_END or len(out) == 3:
             break
         possessive = token.endswith("'s")
+        if possessive and copular:
+            out = []  # "who is Kazakhstan's president": the president is asked for
+            continue
         out.append(token[:-2] if possessive else token)
         if possessive:
             break

@@ -111,11 +111,35 @@ def name_initials(text: str) -> set[str]:
     return {acronym(m.group()) for m in _NAME_RUN.finditer(text)}
 
 
+_HEDGES = frozenset("the a an some about around approximately roughly nearly almost".split())
+
+
 def value_key(text: str) -> str:
-    """A comparable form of an answer value: numbers as digits, words folded."""
-    tokens = [str(_NUMBER_WORDS.get(w, w)) for w in words(normalize(text))]
-    tokens = [t.replace(",", "") for t in tokens if t not in ("the", "a", "an", "some", "about", "nearly")]
-    return " ".join(tokens)
+    """A comparable form of an answer value: numbers as digits, words folded, hedges dropped
+    ("about 2,000" states what "2,000" does), "over" a figure read as "more than" it."""
+    tokens = [str(_NUMBER_WORDS.get(w, w)).replace(",", "") for w in words(normalize(text))]
+    tokens = [t for t in tokens if t not in _HEDGES]
+    out: list[str] = []
+    for i, token in enumerate(tokens):
+        if token == "over" and tokens[i + 1:i + 2] and tokens[i + 1][:1].isdigit():
+            out += ["more", "than"]
+        else:
+            out.append(token)
+    return " ".join(out)
+
+
+def same_value(a: str, b: str) -> bool:
+    """Whether two answers state one value: equal value keys, or one name the end of the other
+    ("Tokayev" and "Kassym-Jomart Tokayev", "Kazakhstan" and "the Republic of Kazakhstan")."""
+    key_a, key_b = value_key(a), value_key(b)
+    if key_a == key_b:
+        return True
+    if not key_a or not key_b or any(ch.isdigit() for ch in key_a + key_b):
+        return False
+    if not (any(ch.isupper() for ch in a) and any(ch.isupper() for ch in b)):
+        return False  # "president" and "vice president" are different things; names are capitalised
+    short, long = sorted((key_a.split(), key_b.split()), key=len)
+    return long[len(long) - len(short):] == short
 
 
 def trim(text: str, start: int, end: int) -> tuple[int, int] | None:

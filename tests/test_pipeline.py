@@ -79,6 +79,15 @@ def test_reports_that_differ_are_shown_beside_their_outlets(assistant):
         assert citation.attributed_to.casefold() in citation.quote.casefold()
 
 
+def test_a_surname_and_the_full_name_are_one_report_not_rivals(assistant):
+    answer = assistant.ask("Who is the president of Kazakhstan?")
+    assert answer.answer == "Tokayev"
+    # "Kassym-Jomart Tokayev" elsewhere is the same man: it is not listed as a rival report
+    assert [c.answer for c in answer.conflicts] == ["Vladimir Putin", "Nursultan Nazarbayev"]
+    # the possessive form of the question asks for the same president
+    assert assistant.ask("Who is Kazakhstan's president?").answer == "Tokayev"
+
+
 def test_a_why_question_is_answered_by_the_reason_its_source_gives(assistant):
     answer = assistant.ask("Why did the protests start?")
     assert answer.answer == ("the government lifted price controls on liquefied petroleum gas (LPG) at the "

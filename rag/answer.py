@@ -365,7 +365,17 @@ class Reader:
         for sentence in sentences[: self.settings.candidate_sentences]:
             found.extend(self._sentence_candidates(sentence, qtype, terms, question_words, ranked or {}))
         found.sort(key=lambda c: -c.score)
+        asked = spans.casualty(question) if qtype.numeric else ""
+        if asked:
+            # "How many died?": a figure that counts the wounded is neither the answer nor a rival
+            # report of it
+            found = [c for c in found if self._casualty(c) in ("", asked)]
         return found
+
+    def _casualty(self, candidate: _Candidate) -> str:
+        text = self._article(candidate.sentence).text
+        return spans.casualty_of(text, candidate.start, candidate.end, candidate.sentence.start,
+                                 candidate.sentence.end)
 
     def _sentence_candidates(self, sentence: _Sentence, qtype: QuestionType, terms: dict[str, float],
                              question_words: set[str], ranked: dict[tuple[int, int, int], float]) -> list[_Candidate]:

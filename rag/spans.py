@@ -161,6 +161,33 @@ def trim(text: str, start: int, end: int) -> tuple[int, int] | None:
     return (start, end) if end > start else None
 
 
+# Casualty figures: the dead, the hurt and the held are different counts ("13 killed and 353
+# wounded", "2,000 detained").
+_CASUALTY = {
+    **dict.fromkeys("died dead death deaths killed killing killings fatalities fatality slain perished bodies "
+                    "corpses toll".split(), "dead"),
+    **dict.fromkeys("wounded injured injuries injury hurt hospitalised hospitalized".split(), "hurt"),
+    **dict.fromkeys("detained arrested arrests detentions".split(), "held"),
+}
+CASUALTY_WINDOW = 20  # words either side of a figure where its casualty word is looked for
+
+
+def casualty(text: str) -> str:
+    """Which casualty count `text` (a question) asks about: "dead", "hurt", "held" or ""."""
+    return next((_CASUALTY[w] for w in words(text) if w in _CASUALTY), "")
+
+
+def casualty_of(text: str, start: int, end: int, limit_start: int, limit_end: int) -> str:
+    """The casualty count the figure `text[start:end]` states, from the casualty word nearest it
+    within its sentence (`limit_start:limit_end`): "13 security officers have been killed and
+    353 wounded" makes 13 dead and 353 hurt; "" when no such word is near."""
+    before = words(text[limit_start:start])[-CASUALTY_WINDOW:]
+    after = words(text[end:limit_end])[:CASUALTY_WINDOW]
+    near = [(len(before) - i, w) for i, w in enumerate(before)] + [(i + 1, w) for i, w in enumerate(after)]
+    found = sorted((distance, _CASUALTY[w]) for distance, w in near if w in _CASUALTY)
+    return found[0][1] if found else ""
+
+
 _FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 

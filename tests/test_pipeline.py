@@ -88,6 +88,19 @@ def test_a_surname_and_the_full_name_are_one_report_not_rivals(assistant):
     assert assistant.ask("Who is Kazakhstan's president?").answer == "Tokayev"
 
 
+def test_a_count_of_the_wounded_does_not_answer_how_many_died(assistant):
+    # the articles give the wounded (more than 1,000) and the detained (2,000), never the dead
+    died = assistant.ask("How many people died?")
+    assert died.answer is None
+    assert "The number of fatalities has not been revealed" in [c.quote for c in died.citations]
+    assert assistant.ask("How many people were killed?").answer == "dozens"
+    # each figure counts only what it counts: Daily Mail's "13 ... killed and 353 wounded" reports 353
+    injured = assistant.ask("How many officers were injured according to Khabar 24?")
+    assert injured.answer == "353"
+    assert {c.outlet for c in injured.citations} == {"RT", "Daily Mail"}
+    assert [c.answer for c in injured.conflicts] == ["317"]
+
+
 def test_a_why_question_is_answered_by_the_reason_its_source_gives(assistant):
     answer = assistant.ask("Why did the protests start?")
     assert answer.answer == ("the government lifted price controls on liquefied petroleum gas (LPG) at the "

@@ -208,3 +208,22 @@ def test_a_long_reason_is_cut_at_a_word_boundary():
 ])
 def test_how_questions_that_ask_for_a_means(question, asks):
     assert bool(MEANS_QUESTION.search(question)) is asks
+
+
+@pytest.mark.parametrize("figure, counts", [("13", "dead"), ("353", "hurt"), ("2,000", "held"), ("19 million", "")])
+def test_a_figure_counts_what_the_casualty_word_nearest_it_says(figure, counts):
+    sentences = ["Media reports said 13 security officers have been killed and 353 wounded.",
+                 "About 2,000 people were detained.", "Kazakhstan has 19 million people."]
+    text = " ".join(sentences)
+    sentence = next(s for s in sentences if figure in s)
+    first = text.index(sentence)
+    at = text.index(figure, first)
+    assert spans.casualty_of(text, at, at + len(figure), first, first + len(sentence)) == counts
+
+
+def test_a_question_asks_for_the_dead_the_hurt_or_the_held():
+    assert spans.casualty("How many people died?") == "dead"
+    assert spans.casualty("What was the death toll?") == "dead"
+    assert spans.casualty("How many officers were injured?") == "hurt"
+    assert spans.casualty("How many protesters were arrested?") == "held"
+    assert spans.casualty("How many people live in Almaty?") == ""

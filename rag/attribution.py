@@ -36,11 +36,11 @@ _TRAILER = (r"(?:\s+(?:on|in|at|to|late|early|earlier|a|an|the|its|his|her|their
 _CLOSING = re.compile(r",\s+(?P<src>[^,;:]{1,80}?)\s+(?:also\s+|have\s+|has\s+|had\s+|later\s+|earlier\s+)?"
                       + _VERBS + _TRAILER + r"\s*[.!?]*[\"'’”)]*\s*$")
 # "Media reports on Thursday said 13 ..." and "..., police said dozens ..."
-_OPENING = re.compile(r"(?:^|[,;:]\s+|[•\-–—]\s+)(?P<src>[^,;:•“”\"]{1,160}?)(?:\s+on\s+" + _DAY + r"|\s+" + _DAY + r")?"
+_OPENING = re.compile(r"(?:^|[,;:][’'”\"]?\s+|[•\-–—]\s+)(?P<src>[^,;:•“”\"]{1,160}?)(?:\s+on\s+" + _DAY + r"|\s+" + _DAY + r")?"
                       r"\s+(?:also\s+|have\s+|has\s+|had\s+|later\s+|earlier\s+)?"
                       # "with reports of ..." is a noun, "organizers added a provision" no quote
                       + _VERBS.replace("reports|", "").replace("added|", "")
-                      + r"(?:\s+on)?(?:\s+" + _DAY + r")?(?:\s+that)?\s+")
+                      + r"(?:\s+on)?(?:\s+" + _DAY + r")?(?:\s+that|:)?\s+")
 # "...,' said a report from the scene by TASS news agency."
 _INVERTED = re.compile(r"[,'’”]\s+said\s+(?P<src>[^,;:]{1,80}?)\s*[.!?]*\s*$")
 _STOP = re.compile(r"\s*(?:[,;:()\[\]\"“”‘]|[—–]|\s-\s|\.(?:\s|$)|\s(?:who|which|that|where|when|while|after|"
@@ -168,6 +168,63 @@ def attributed_source(sentence: str, answer_start: int | None = None, answer_end
     start, _, source = found[0]
     at = sentence.find(source, start)
     return _display(sentence, at if at >= 0 else start, source)
+
+
+def claims(sentence: str) -> list[tuple[str, int, int]]:
+    """(source, start, end) of what each source in `sentence` is credited with saying: the
+    other side of its attribution ("[Foreign intelligence services are behind the riots],
+    Serbian President Aleksandar Vucic told reporters", "Vucic said: [...]", "police said
+    [dozens were killed]"), without a dateline or the quotation marks around it. Sources as
+    `attributed_source` finds them, in reading order."""
+    if not sentence or len(sentence) > 2000:
+        return []
+    dateline = _DATELINE.match(sentence)
+    first = dateline.end() if dateline else 0
+    out: dict[tuple[int, int], str] = {}
+    for start, end, source in sorted(_candidates(sentence)):
+        left, right = (first, max(first, start)), (end, len(sentence))
+        quoted = _QUOTE_BEFORE.search(sentence, first, max(first, start))
+        if quoted:
+            side = left  # "'[...],' the CSTO said in a statement, without ..."
+        elif _SPEECH_END.search(sentence, start, end) or _empty(sentence, *left):
+            side = right  # "X said (that) [...]"
+        elif _empty(sentence, *right):
+            side = left  # "[...], X said."
+        else:  # "[...], according to X, [...]": the longer side
+            side = max(left, right, key=lambda part: len(sentence[part[0]:part[1]].strip()))
+        lo, hi = _strip(sentence, *side)
+        lead = _CLAIM_LEAD.match(sentence, lo, hi)  # "(in a statement) (that) the US ..."
+        if lead:
+            lo = lead.end()
+        if len(_WORD.findall(sentence[lo:hi])) >= 3 and not _PASSIVE_END.search(sentence, lo, hi):
+            out.setdefault((lo, hi), source)  # not "It said", nor "News ... was [broadcast by X]"
+    return [(source, lo, hi) for (lo, hi), source in out.items()]
+
+
+def _strip(text: str, lo: int, hi: int) -> tuple[int, int]:
+    """`lo:hi` without the spaces, quotation marks and punctuation at its edges."""
+    while lo < hi and (text[lo] in _CLAIM_EDGE or text[lo].isspace()):
+        lo += 1
+    while hi > lo and (text[hi - 1] in _CLAIM_EDGE or text[hi - 1].isspace()):
+        hi -= 1
+    return lo, hi
+
+
+def _empty(text: str, lo: int, hi: int) -> bool:
+    lo, hi = _strip(text, lo, hi)
+    return hi <= lo
+
+
+_CLAIM_LEAD = re.compile(r"(?:(?:in|on)\s+(?:a|an|the|its|his|her|their)\s+(?:\w+\s+){0,2}?(?:statement|interview|"
+                         r"briefing|post|tweet|address|speech|message)\s*,?\s+)?(?:that\s+)?", re.IGNORECASE)
+_QUOTE_BEFORE = re.compile(r"[,.!?…][’'”\"]\s*$")
+_PASSIVE_END = re.compile(r"\b(?:was|were|is|are|been|be|being)$", re.IGNORECASE)
+_CLAIM_EDGE = set(",;:.\"“”'‘’-–—•")
+# "BELGRADE, January 6. /TASS/. ", "ALMATY (Reuters) - ", "LONDON — "
+_DATELINE = re.compile(r"[A-Z][A-Z .’'-]{2,}(?:,\s*[A-Z][a-z]+\.?\s+\d{1,2}\.\s*(?:/[^/]{1,20}/\.)?|"
+                       r"\s*\([^)]{1,30}\)\s*[-–—]|\s+[-–—])\s*")
+# an attribution that ends in its verb: the claim follows it
+_SPEECH_END = re.compile(_VERBS + r"(?:\s+on)?(?:\s+" + _DAY + r")?(?:\s+that|:)?\s*$")
 
 
 def _names_answer(sentence: str, candidate: tuple[int, int, str], answer_start: int, answer_end: int) -> bool:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from . import evalrun
 from .evalsets import Passages, Question, news_corpus, news_split, seed_dev, squad_dev_corpus, squad_questions
 from .metrics import has_answer, retrieval_summary
 from .pipeline import Assistant, Settings
-from .question import MEANS_QUESTION
+from .question import CLAUSE_QUESTIONS
 from .retrieve import Retriever
 
 
@@ -121,10 +120,11 @@ def squad_reader(ctx: EvalContext) -> dict:
         questions, evalrun.read_given(corpus, questions, vectors, abstain=False))
     out["extractors"]["pipeline, heuristic extractor only, never abstains"] = evalrun.squad_v1_summary(
         questions, evalrun.read_given(corpus, questions, vectors, abstain=False, answering=evalrun.HEURISTIC_ONLY))
-    # the reason or means clause that "why" and "how did ...?" answers quote, with and without it
-    for kind, pattern in (("why", re.compile(r"\bwhy\b", re.IGNORECASE)), ("how did/is ...", MEANS_QUESTION)):
-        asked = [q for q in questions if pattern.search(q.question)]
-        for name, answering in (("", None), (" without reason or means clauses", {"clauses": False})):
+    # the reason, means or utterance that "why", "how did ...?" and "what did X say?" answers
+    # quote, with and without it
+    for kind, asks in CLAUSE_QUESTIONS:
+        asked = [q for q in questions if asks(q.question)]
+        for name, answering in (("", None), (" without clause answers", {"clauses": False})):
             if asked:
                 out["extractors"][f"{kind} questions: pipeline{name}, never abstains"] = evalrun.squad_v1_summary(
                     asked, evalrun.read_given(corpus, asked, ctx.vectors(asked), abstain=False, answering=answering))

@@ -33,6 +33,41 @@ _WH = re.compile(r"\b(how many|how much|how old|how long|how far|who|whom|whose|
 
 # "How did they get in?", "How is asphalt used?": asks for a means or manner, not an amount
 MEANS_QUESTION = re.compile(r"\bhow\s+(?:did|does|do|was|were|is|are|can|could|has|have|had)\b", re.IGNORECASE)
+# "What did Vucic say about the riots?": asks for what a source said, in its words
+_SPEECH_OPENING = re.compile(r"^\s*what\s+(?:did|does|do|has|have|had)\s+", re.IGNORECASE)
+_SPEECH_VERB = re.compile(r"\b(?:say|said|tell|told|claim|claimed|announce|announced|report|reported|write|"
+                          r"wrote|tweet|tweeted|warn|warned|add|added|state|stated)\b")
+_NO_SPEAKER = frozenset("the a an he she it they you we i this that".split())
+# what may follow the verb when "what" is the whole utterance: "What did X say (about Y)?", "What
+# did X tell the nation?"; not "What did X claim to transmit?" or "What did X say was mistaken?"
+_SPEECH_REST = re.compile(r"\s*(?:[?.!]|$)|\s+(?:about|on|regarding|concerning|of|in|at|after|before|during|"
+                          r"when|while|following|amid|to\s+(?:reporters|journalists|the\s+press|the\s+media))\b")
+_ADDRESSEE = re.compile(r"\s+(?:[\w'’.-]+\s+){0,2}[\w'’.-]+\s*(?:[?.!]|$)")
+
+
+def speaker(question: str) -> str:
+    """Who a "what did X say?" question asks about ("Vucic", "the State Department"), or ""
+    for any other question. The verb is the first lower-case one after a name that is more
+    than a pronoun or an article ("What did the report say?" asks about the report)."""
+    opening = _SPEECH_OPENING.match(question)
+    if not opening:
+        return ""
+    for verb in _SPEECH_VERB.finditer(question, opening.end()):
+        who = question[opening.end():verb.start()].strip()
+        if len(who) > 80:
+            break
+        if any(w.lower() not in _NO_SPEAKER for w in re.findall(r"[\w'’.-]+", who)):
+            told = verb.group() in ("tell", "told") and _ADDRESSEE.match(question, verb.end())
+            return who if told or _SPEECH_REST.match(question, verb.end()) else ""
+    return ""
+
+
+WHY_QUESTION = re.compile(r"\bwhy\b", re.IGNORECASE)
+# Questions answered by a clause of their source, by kind: EVAL.md and `python -m rag.tune_clauses`
+# report each kind with and without it.
+CLAUSE_QUESTIONS = (("why", WHY_QUESTION.search), ("how did/is ...", MEANS_QUESTION.search),
+                    ("what did X say ...", speaker))
+
 _TIME_UNITS = frozenset("seconds minutes hours days weeks months years decades centuries".split())
 # Words that end the noun phrase a wh-word governs ("which town did ...", "who is the ...").
 _PHRASE_END = frozenset(

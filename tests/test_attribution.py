@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.attribution import attributed_source
+from rag.attribution import attributed_source, claims
 
 
 @pytest.mark.parametrize("sentence, source", [
@@ -80,3 +80,34 @@ def test_an_outlet_does_not_cite_itself():
 def test_degenerate_sentences_credit_nobody(sentence):
     # page furniture and run-on text: no source, and no runaway pattern matching
     assert attributed_source(sentence) == ""
+
+
+@pytest.mark.parametrize("sentence, source, claim", [
+    # the claim before the source, after a dateline
+    ("BELGRADE, January 6. /TASS/. Foreign intelligence services are behind the ongoing mass riots in "
+     "Kazakhstan, Serbian President Aleksandar Vucic told reporters on Thursday.",
+     "Serbian President Aleksandar Vucic", "Foreign intelligence services are behind the ongoing mass riots in Kazakhstan"),
+    # the claim after the source, a quotation after a colon
+    ("In a comment on the claims, Vucic said: \"I don’t think that they hope to defeat a candidate.\"",
+     "Vucic", "I don’t think that they hope to defeat a candidate"),
+    ("Troops arrived on Thursday as police said dozens were killed.", "police", "dozens were killed"),
+    # where it was said is not what was said
+    ("On Wednesday, State Department Spokesman Ned Price said in a statement the US is closely following "
+     "the situation.", "State Department Spokesman Ned Price", "the US is closely following the situation"),
+    # a quotation before its source, a clause after it
+    ("'Peacekeeping forces were sent for a limited time,' the CSTO said in a statement, without "
+     "specifying the number of troops.", "the CSTO", "Peacekeeping forces were sent for a limited time"),
+    ("According to the CSTO, the troops will stay for a limited time.", "the CSTO",
+     "the troops will stay for a limited time"),
+])
+def test_the_claim_is_the_other_side_of_its_attribution(sentence, source, claim):
+    assert [(s, sentence[a:b]) for s, a, b in claims(sentence)] == [(source, claim)]
+
+
+@pytest.mark.parametrize("sentence", [
+    "It said the troops would stay.",  # a pronoun names nobody
+    "News of the incidents was broadcast by the TV channel Khabar 24.",  # a passive says nothing
+    "Then, Tokayev said.",  # nothing left to quote
+])
+def test_an_attribution_without_a_claim_gives_none(sentence):
+    assert claims(sentence) == []

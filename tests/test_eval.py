@@ -136,10 +136,12 @@ def test_the_clause_tuning_variants_are_answer_settings():
     from dataclasses import fields, replace
 
     from rag.answer import AnswerSettings
-    from rag.tune_clauses import VARIANTS
+    from rag.tune_clauses import SPEECH_VARIANTS, VARIANTS
 
     names = {f.name for f in fields(AnswerSettings)}
-    for _, changes in VARIANTS:
+    for _, changes in VARIANTS + SPEECH_VARIANTS:
         assert set(changes) <= names
         replace(AnswerSettings(), **changes)
     assert ("and the best sentence (shipped)", {"clause_sentences": AnswerSettings().clause_sentences}) in VARIANTS
+    assert ("and the best 5 sentences (shipped)",
+            {"speech_sentences": AnswerSettings().speech_sentences}) in SPEECH_VARIANTS

@@ -101,6 +101,18 @@ def test_a_count_of_the_wounded_does_not_answer_how_many_died(assistant):
     assert [c.answer for c in injured.conflicts] == ["317"]
 
 
+def test_what_a_source_said_is_answered_in_its_own_words(assistant):
+    answer = assistant.ask("What did Vucic say about the riots?")
+    assert answer.answer == ("Foreign intelligence services are behind the ongoing mass riots in Kazakhstan, which "
+                             "will result in hundreds or thousands of deaths and a looted country for years to come")
+    first = answer.citations[0]
+    assert first.outlet == "TASS"
+    assert first.quote[first.answer_start:first.answer_end] == answer.answer
+    assert first.quote.endswith("Serbian President Aleksandar Vucic told reporters on Thursday.")
+    police = assistant.ask("What did police say?")
+    assert police.answer.startswith("dozens of people were killed in battles with security forces")
+
+
 def test_a_why_question_is_answered_by_the_reason_its_source_gives(assistant):
     answer = assistant.ask("Why did the protests start?")
     assert answer.answer == ("the government lifted price controls on liquefied petroleum gas (LPG) at the "

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from rag import spans
-from rag.question import MEANS_QUESTION, classify
+from rag.question import MEANS_QUESTION, classify, speaker
 
 
 @pytest.mark.parametrize("question, labels, plural", [
@@ -227,3 +227,18 @@ def test_a_question_asks_for_the_dead_the_hurt_or_the_held():
     assert spans.casualty("How many officers were injured?") == "hurt"
     assert spans.casualty("How many protesters were arrested?") == "held"
     assert spans.casualty("How many people live in Almaty?") == ""
+
+
+@pytest.mark.parametrize("question, who", [
+    ("What did Vucic say about the riots?", "Vucic"),
+    ("What did the State Department say?", "the State Department"),  # "State" is no verb here
+    ("What has the Kremlin said?", "the Kremlin"),
+    ("What did Tokayev tell the nation?", "Tokayev"),
+    ("What did Reuters report on Thursday?", "Reuters"),
+    ("What did he say?", ""),  # a pronoun names nobody
+    ("What did Tesla claim to be able to transmit?", ""),  # asks for a thing, not an utterance
+    ("What did the IPCC say was mistaken?", ""),
+    ("Who said the riots were planned?", ""),
+])
+def test_a_what_did_x_say_question_names_its_speaker(question, who):
+    assert speaker(question) == who

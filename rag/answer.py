@@ -68,8 +68,8 @@ class AnswerSettings:
     clauses: bool = True
     clause_sentences: int = 1
     # "What did X say?": what the first sentence crediting X, among the answer's and this many
-    # best ones, says. `python -m rag.tune_clauses` (12 such questions): F1 22.0 without, 27.5
-    # from the answer's sentence alone, 34.8 with the best 2, 5 or 10 (a tie; 5 kept).
+    # best ones, says. `python -m rag.tune_clauses` (11 such questions): F1 14.9 without, 26.6
+    # from the answer's sentence alone, 34.5 with the best 2, 5 or 10 (a tie; 5 kept).
     speech_sentences: int = 5
 
 

@@ -196,6 +196,8 @@ def claims(sentence: str) -> list[tuple[str, int, int]]:
         lead = _CLAIM_LEAD.match(sentence, lo, hi)  # "(in a statement) (that) the US ..."
         if lead:
             lo = lead.end()
+        if side == right and (aside := _ASIDE.search(sentence, lo, hi)):
+            hi = aside.start()  # "X said that [...] — a move that ...": the rest is the writer's
         if len(_WORD.findall(sentence[lo:hi])) >= 3 and not _PASSIVE_END.search(sentence, lo, hi):
             out.setdefault((lo, hi), source)  # not "It said", nor "News ... was [broadcast by X]"
     return [(source, lo, hi) for (lo, hi), source in out.items()]
@@ -216,7 +218,9 @@ def _empty(text: str, lo: int, hi: int) -> bool:
 
 
 _CLAIM_LEAD = re.compile(r"(?:(?:in|on)\s+(?:a|an|the|its|his|her|their)\s+(?:\w+\s+){0,2}?(?:statement|interview|"
-                         r"briefing|post|tweet|address|speech|message)\s*,?\s+)?(?:that\s+)?", re.IGNORECASE)
+                         r"briefing|post|tweet|address|speech|message)\s*,?\s+)?(?:(?:on\s+)?" + _DAY + r"\s*,?\s+)?"
+                         r"(?:that\s+)?", re.IGNORECASE)
+_ASIDE = re.compile(r"\s[—–-]\s")
 _QUOTE_BEFORE = re.compile(r"[,.!?…][’'”\"]\s*$")
 _PASSIVE_END = re.compile(r"\b(?:was|were|is|are|been|be|being)$", re.IGNORECASE)
 _CLAIM_EDGE = set(",;:.\"“”'‘’-–—•")

@@ -37,7 +37,8 @@ MEANS_QUESTION = re.compile(r"\bhow\s+(?:did|does|do|was|were|is|are|can|could|h
 _SPEECH_OPENING = re.compile(r"^\s*what\s+(?:did|does|do|has|have|had)\s+", re.IGNORECASE)
 _SPEECH_VERB = re.compile(r"\b(?:say|said|tell|told|claim|claimed|announce|announced|report|reported|write|"
                           r"wrote|tweet|tweeted|warn|warned|add|added|state|stated)\b")
-_NO_SPEAKER = frozenset("the a an he she it they you we i this that".split())
+_ARTICLES = frozenset("the a an".split())
+_PRONOUNS = frozenset("he she it they you we i this that".split())
 # what may follow the verb when "what" is the whole utterance: "What did X say (about Y)?", "What
 # did X tell the nation?"; not "What did X claim to transmit?" or "What did X say was mistaken?"
 _SPEECH_REST = re.compile(r"\s*(?:[?.!]|$)|\s+(?:about|on|regarding|concerning|of|in|at|after|before|during|"
@@ -53,10 +54,11 @@ def speaker(question: str) -> str:
     if not opening:
         return ""
     for verb in _SPEECH_VERB.finditer(question, opening.end()):
-        who = question[opening.end():verb.start()].strip()
-        if len(who) > 80:
-            break
-        if any(w.lower() not in _NO_SPEAKER for w in re.findall(r"[\w'’.-]+", who)):
+        who = re.sub(r"\s+(?:have|has|had)\s+to$", "", question[opening.end():verb.start()].strip())
+        named = [w.lower() for w in re.findall(r"[\w'’.-]+", who)]
+        if len(who) > 80 or (len(named) == 1 and named[0] in _PRONOUNS):
+            break  # "What did they claim about ...?" names nobody
+        if any(w not in _ARTICLES for w in named):  # "What did the report say?": not "the" + verb
             told = verb.group() in ("tell", "told") and _ADDRESSEE.match(question, verb.end())
             return who if told or _SPEECH_REST.match(question, verb.end()) else ""
     return ""

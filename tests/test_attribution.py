@@ -94,6 +94,8 @@ def test_degenerate_sentences_credit_nobody(sentence):
     # where it was said is not what was said
     ("On Wednesday, State Department Spokesman Ned Price said in a statement the US is closely following "
      "the situation.", "State Department Spokesman Ned Price", "the US is closely following the situation"),
+    ("Tokayev said in a national television address Wednesday that he will take control of the council — a "
+     "move that seemingly sidelines his predecessor.", "Tokayev", "he will take control of the council"),
     # a quotation before its source, a clause after it
     ("'Peacekeeping forces were sent for a limited time,' the CSTO said in a statement, without "
      "specifying the number of troops.", "the CSTO", "Peacekeeping forces were sent for a limited time"),

@@ -236,6 +236,8 @@ def test_a_question_asks_for_the_dead_the_hurt_or_the_held():
     ("What did Tokayev tell the nation?", "Tokayev"),
     ("What did Reuters report on Thursday?", "Reuters"),
     ("What did he say?", ""),  # a pronoun names nobody
+    ("What did they claim about the BBC report?", ""),
+    ("What did Sun Jiadong have to say about the system?", "Sun Jiadong"),
     ("What did Tesla claim to be able to transmit?", ""),  # asks for a thing, not an utterance
     ("What did the IPCC say was mistaken?", ""),
     ("Who said the riots were planned?", ""),

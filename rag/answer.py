@@ -234,32 +234,18 @@ class Reader:
         gives one (the usual best span answers then)."""
         who = speaker(question)
         if who:
-            return self._speech(who, reading)
-        if reading.qtype.wh == "why":
-            extract = spans.reason
+            extract, count = (lambda text: _claim_by(who, text)), self.settings.speech_sentences
+        elif reading.qtype.wh == "why":
+            extract, count = spans.reason, self.settings.clause_sentences
         elif reading.qtype.wh == "how" and MEANS_QUESTION.search(question):
-            extract = spans.means
+            extract, count = spans.means, self.settings.clause_sentences
         else:
             return None
-        for sentence in dict.fromkeys([reading.anchor, *reading.sentences[: self.settings.clause_sentences]]):
+        for sentence in dict.fromkeys([reading.anchor, *reading.sentences[:count]]):
             text = self._article(sentence).text[sentence.start:sentence.end]
             found = extract(text)
             if found is not None:
                 return sentence, text[found[0]:found[1]]
-        return None
-
-    def _speech(self, who: str, reading: Reading) -> tuple[_Sentence, str] | None:
-        """What the best sentence that credits `who` says: "[Foreign intelligence services are
-        behind the riots], Serbian President Aleksandar Vucic told reporters" for "What did
-        Vucic say?". The source must hold the last word of `who` ("Vucic", "CSTO")."""
-        named = words(who)
-        if not named:
-            return None
-        for sentence in dict.fromkeys([reading.anchor, *reading.sentences[: self.settings.speech_sentences]]):
-            text = self._article(sentence).text[sentence.start:sentence.end]
-            for source, start, end in claims(text):
-                if named[-1] in words(source):
-                    return sentence, text[start:end]
         return None
 
     # -- sentences ----------------------------------------------------------------------
@@ -653,6 +639,14 @@ class Reader:
         for sentence in sentences[:limit]:
             citations.extend(self._cite_sentence(sentence, None)[:1])
         return tuple(citations)
+
+
+def _claim_by(who: str, text: str) -> tuple[int, int] | None:
+    """Offsets of what `text` credits `who` with saying: "[Foreign intelligence services are
+    behind the riots], Serbian President Aleksandar Vucic told reporters" for "Vucic". The
+    source must hold the last word of `who` ("Vucic", "CSTO")."""
+    named = words(who)
+    return next(((start, end) for source, start, end in claims(text) if named and named[-1] in words(source)), None)
 
 
 def _logsumexp(values: np.ndarray) -> float:

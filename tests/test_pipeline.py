@@ -101,40 +101,43 @@ def test_a_count_of_the_wounded_does_not_answer_how_many_died(assistant):
     assert [c.answer for c in injured.conflicts] == ["317"]
 
 
-def test_what_a_source_said_is_answered_in_its_own_words(assistant):
-    answer = assistant.ask("What did Vucic say about the riots?")
-    assert answer.answer == ("Foreign intelligence services are behind the ongoing mass riots in Kazakhstan, which "
-                             "will result in hundreds or thousands of deaths and a looted country for years to come")
-    first = answer.citations[0]
-    assert first.outlet == "TASS"
-    assert first.quote[first.answer_start:first.answer_end] == answer.answer
-    assert first.quote.endswith("Serbian President Aleksandar Vucic told reporters on Thursday.")
-    police = assistant.ask("What did police say?")
-    assert police.answer.startswith("dozens of people were killed in battles with security forces")
+@pytest.mark.parametrize("question, answer, outlet, credited, quoted", [
+    # a "why" question: the reason its source gives
+    ("Why did the protests start?",
+     "the government lifted price controls on liquefied petroleum gas (LPG) at the start of the year",
+     "CNN", "Reuters", ("startswith", "The protests were ignited when ")),
+    # a "how did ...?" question: the means its source names
+    ("How did Tokayev try to head off further unrest?",
+     "by announcing the resignation of the government headed by Prime Minister Askar Mamin early on Wednesday",
+     "Daily Mail", "", ("__contains__", "tried to head off further unrest by announcing")),
+    # a "what did X say?" question: what its source credits X with saying, in its own words
+    ("What did Vucic say about the riots?",
+     "Foreign intelligence services are behind the ongoing mass riots in Kazakhstan, which will result in "
+     "hundreds or thousands of deaths and a looted country for years to come",
+     "TASS", "Serbian President Aleksandar Vucic",
+     ("endswith", "Serbian President Aleksandar Vucic told reporters on Thursday.")),
+])
+def test_a_clause_question_is_answered_by_the_clause_its_source_gives(assistant, question, answer, outlet,
+                                                                       credited, quoted):
+    found = assistant.ask(question)
+    assert found.answer == answer
+    first = found.citations[0]
+    assert (first.outlet, first.attributed_to) == (outlet, credited)
+    assert first.quote[first.answer_start:first.answer_end] == answer
+    test, text = quoted
+    assert getattr(first.quote, test)(text)
+    assert found.conflicts == ()  # a reason, means or utterance has no rival reports
 
 
-def test_a_why_question_is_answered_by_the_reason_its_source_gives(assistant):
-    answer = assistant.ask("Why did the protests start?")
-    assert answer.answer == ("the government lifted price controls on liquefied petroleum gas (LPG) at the "
-                             "start of the year")
-    first = answer.citations[0]
-    assert (first.outlet, first.attributed_to) == ("CNN", "Reuters")
-    assert first.quote[first.answer_start:first.answer_end] == answer.answer
-    assert first.quote.startswith("The protests were ignited when ")
-    assert answer.conflicts == ()
+def test_without_clause_answers_a_why_question_gets_a_noun(assistant):
     without = Assistant(assistant.index, assistant.embedder, replace(
         assistant.settings, answering=replace(assistant.settings.answering, clauses=False)))
     assert without.ask("Why did the protests start?").answer == "year"  # a noun of the sentence, no reason
 
 
-def test_a_how_did_question_is_answered_by_the_means_its_source_names(assistant):
-    answer = assistant.ask("How did Tokayev try to head off further unrest?")
-    assert answer.answer == ("by announcing the resignation of the government headed by Prime Minister "
-                             "Askar Mamin early on Wednesday")
-    first = answer.citations[0]
-    assert first.outlet == "Daily Mail"
-    assert first.quote[first.answer_start:first.answer_end] == answer.answer
-    assert "tried to head off further unrest by announcing" in first.quote
+def test_what_police_said_is_their_claim(assistant):
+    police = assistant.ask("What did police say?")
+    assert police.answer.startswith("dozens of people were killed in battles with security forces")
 
 
 def test_an_acronym_finds_the_name_an_article_spells_out(assistant):

@@ -152,13 +152,39 @@ def trim(text: str, start: int, end: int) -> tuple[int, int] | None:
     lead = re.match(r"(?i)(the|a|an|some|about|nearly|around)\s+", span)
     if lead and lead.end() < len(span):
         start += lead.end()
-    while end > start and text[end - 1] in ".,;:!?'\"’”)":
+    while end > start and text[end - 1] in ".,;:!?'\"’”)" and not _closes_own(text[start:end]):
         end -= 1
     if text[start:end].endswith(("'s", "’s")):
         end -= 2
     while start < end and text[start] in "'\"‘“(":
-        start += 1
+        if _closes_own(text[start:end]) and _opened(text[start:end - 1]) == 1:
+            start, end = start + 1, end - 1  # "'Father of the Nation'": the quotes go together
+        elif _opened(text[start:end]) == 1 or text[start] not in text[start + 1:end]:
+            start += 1
+        else:
+            break
     return (start, end) if end > start else None
+
+
+_OPENERS = {")": "(", "”": "“", "’": "‘", "'": "'", '"': '"'}
+
+
+def _opened(span: str) -> int:
+    """Brackets and quotation marks `span` opens and does not close, in all."""
+    opened = span.count("(") - span.count(")") + span.count("“") - span.count("”")
+    singles = len(re.findall(r"(?:^|(?<=[\s(]))['‘]", span)) - len(re.findall(r"(?<=\S)['’](?!\w)", span))
+    return opened + singles + span.count('"') % 2
+
+
+def _closes_own(span: str) -> bool:
+    """Whether the span's last character closes a bracket or quotation the span opened ("price
+    controls on liquefied petroleum gas (LPG)", "the self-styled 'Father of the Nation'")."""
+    opener = _OPENERS.get(span[-1:]) if span else None
+    if opener is None:
+        return False
+    if opener == '"':
+        return span.count('"') % 2 == 0
+    return _opened(span[:-1]) > 0 and opener in span[:-1]
 
 
 # Casualty figures: the dead, the hurt and the held are different counts ("13 killed and 353

@@ -138,6 +138,21 @@ def test_a_time_of_day_is_cut_from_a_count_and_lists_end_before_the_full_stop():
     assert not spans.is_list("Khabar 24")
 
 
+@pytest.mark.parametrize("span, trimmed", [
+    ("price controls on liquefied petroleum gas (LPG)", "price controls on liquefied petroleum gas (LPG)"),
+    ("the self-styled 'Father of the Nation'", "self-styled 'Father of the Nation'"),
+    ("'Father of the Nation'", "Father of the Nation"),
+    ("“terrorists”", "terrorists"),
+    ("(LPG)", "LPG"),
+    ("(the CSTO", "the CSTO"),
+    ("Nazarbayev',", "Nazarbayev"),
+    ("the mayor's office.", "mayor's office"),
+    ("Tokayev's", "Tokayev"),
+])
+def test_trimming_keeps_a_bracket_or_quotation_mark_the_span_opened(span, trimmed):
+    assert _shaped(span, span, spans.trim) == trimmed
+
+
 def test_a_span_across_the_edge_of_a_list_is_recognised():
     text = "The offices of five TV channels were looted in Almaty - MIR, Kazakhstan, Khabar, Eurasia, and KTK."
     start = text.index("Almaty")

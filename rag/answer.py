@@ -28,6 +28,7 @@ from .text import sentence_spans, words
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 PASSAGE_CACHE = 4096  # chunks whose span-ranker analysis is kept between questions
 _ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")  # "GDP", "CSTO"
+_DEMONYM = re.compile(r"(?:ese|ian|ean|an|ish|i)$")  # "Chinese", "Belarusian", "Afghan", "Israeli"
 # Words that carry no content in a question.
 _QUESTION_STOP = frozenset(
     "who whom whose what which when where why how many much is are was were be been being do does did "
@@ -262,9 +263,22 @@ class Reader:
         where the articles say "Belarus")."""
         names = [re.sub(r"['’]s$", "", m.group())  # "the IMF's lending" names the IMF
                  for m in re.finditer(r"(?<!^)(?<![.?!] )\b[A-Z][\w'’-]+", question.strip())]
+        return [n for n in dict.fromkeys(names) if self.index.bm25.analyze(n) and not self._mentioned(n)]
+
+    def _mentioned(self, name: str) -> bool:
+        """Whether the articles name `name`: all its words are known (`_known`); or it is an
+        acronym they spell out; or a demonym of a name they use ("Chinese" where they say
+        "China"); or, for a word of six letters or more, they spell it one letter differently
+        ("Tokaev" for "Tokayev": transliterated names have several spellings)."""
         bm25 = self.index.bm25
-        return [n for n in dict.fromkeys(names) if bm25.analyze(n)
-                and not all(self._known(stem) for stem in bm25.analyze(n)) and not self._spelled_out(n)]
+        stems = bm25.analyze(name)
+        if all(self._known(stem) for stem in stems) or self._spelled_out(name):
+            return True
+        word = name.lower()
+        root = _DEMONYM.sub("", word)
+        if root != word and len(root) >= 4 and bm25.has_prefix(root, len(root) + 4):
+            return True
+        return len(stems) == 1 and len(stems[0]) >= 6 and bm25.near_spelling(stems[0]) is not None
 
     def _spelled_out(self, word: str) -> bool:
         """Whether `word` is an acronym ("GDP") whose name an article spells out ("Gross

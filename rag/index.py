@@ -5,6 +5,7 @@ Searches return (ids, scores) in descending score order, restricted to `allowed`
 """
 from __future__ import annotations
 
+import bisect
 import re
 from pathlib import Path
 from typing import Sequence
@@ -71,6 +72,19 @@ class DenseIndex:
         return cls(faiss.read_index(str(path)))
 
 
+def one_edit(word: str) -> set[str]:
+    """Every lower-case spelling one edit from `word`: a letter dropped, added or changed, or
+    two neighbours swapped."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    out = {a + b[1:] for a, b in splits if b}
+    out |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    out |= {a + c + b[1:] for a, b in splits if b for c in letters}
+    out |= {a + c + b for a, b in splits for c in letters}
+    out.discard(word)
+    return out
+
+
 class BM25Index:
     """Okapi BM25 over stemmed English words (bm25s + PyStemmer), stop words removed."""
 
@@ -78,6 +92,7 @@ class BM25Index:
         self._model = model
         self._stemmer = stemmer
         self._analyzed: dict[str, list[str]] = {}
+        self._sorted: list[str] | None = None  # the vocabulary in order, for prefix lookups
 
     @staticmethod
     def _stemmer():
@@ -117,6 +132,26 @@ class BM25Index:
     def terms(self, text: str) -> list[str]:
         """The stemmed query terms of `text` that the index knows."""
         return [t for t in self.analyze(text) if t in self._model.vocab_dict]
+
+    def has_prefix(self, prefix: str, longest: int) -> bool:
+        """Whether a known term starts with `prefix` and is at most `longest` characters long."""
+        vocabulary = self._vocabulary()
+        at = bisect.bisect_left(vocabulary, prefix)
+        while at < len(vocabulary) and vocabulary[at].startswith(prefix):
+            if len(vocabulary[at]) <= longest:
+                return True
+            at += 1
+        return False
+
+    def near_spelling(self, term: str) -> str | None:
+        """A known term one edit (a letter dropped, added, changed or two swapped) from `term`."""
+        vocabulary = self._model.vocab_dict
+        return next((v for v in one_edit(term) if v in vocabulary), None)
+
+    def _vocabulary(self) -> list[str]:
+        if self._sorted is None:
+            self._sorted = sorted(self._model.vocab_dict)
+        return self._sorted
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of a stemmed term; unseen terms get the largest value."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag.index import BM25Index, DenseIndex, top_k
+from rag.index import BM25Index, DenseIndex, one_edit, top_k
 from rag.retrieve import reciprocal_rank_fusion
 
 
@@ -53,6 +53,17 @@ def test_bm25_ranks_the_document_with_the_rare_term_first(tmp_path):
     assert index.search("killed", 5, allowed=np.array([0, 1]))[0].tolist() == []
     index.save(tmp_path / "bm25")
     assert BM25Index.load(tmp_path / "bm25").search("How many officers were killed?", 3)[0].tolist() == [2, 0]
+
+
+def test_a_term_one_edit_away_or_starting_with_a_prefix_is_found():
+    assert {"tokayev", "okaev", "tokaeev", "otkaev"} <= one_edit("tokaev")
+    assert "tokaev" not in one_edit("tokaev") and "kotaev" not in one_edit("tokaev")
+    index = BM25Index.build(["President Tokayev spoke in Almaty.", "China and Kazakhstan share a border."])
+    assert index.near_spelling("tokaev") == "tokayev"  # a letter dropped
+    assert index.near_spelling("tokyaev") == "tokayev"  # two letters swapped
+    assert index.near_spelling("tokyo") is None
+    assert index.has_prefix("chin", 8) and not index.has_prefix("chin", 4)  # "china": 5 letters
+    assert not index.has_prefix("japan", 9)
 
 
 def test_top_k_breaks_ties_by_id():

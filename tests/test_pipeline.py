@@ -52,6 +52,19 @@ def test_a_name_derived_from_a_mentioned_one_is_not_unmentioned(assistant):
     assert reader.unmentioned_names("Which Parisian bakery raised its prices?") == ["Parisian"]
     assert reader.unmentioned_names("What is the IMF's forecast for Serbia?") == ["IMF"]
     assert reader.unmentioned_names("What is the GDP of Serbia?") == []  # "Gross Domestic Product"
+    assert reader.unmentioned_names("What did the Chinese government say?") == []  # the articles say "China"
+    assert reader.unmentioned_names("What did the Japanese government say?") == ["Japanese"]
+
+
+def test_a_name_spelt_one_letter_differently_is_mentioned(assistant):
+    reader = assistant.reader
+    assert reader.unmentioned_names("Who is Tokaev?") == []  # the articles spell it Tokayev
+    assert reader.unmentioned_names("Will it rain in London tomorrow?") == ["London"]
+    answer = assistant.ask("How old is Nazarbaev?")
+    assert answer.answer == "81"
+    first = answer.citations[0]
+    assert first.outlet == "Daily Mail" and "directed at Nazarbayev, who is 81 and had ruled" in first.quote
+    assert first.quote[first.answer_start:first.answer_end] == "81"
 
 
 def test_a_passive_without_an_agent_does_not_answer_who_did_it(assistant):

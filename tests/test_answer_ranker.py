@@ -55,6 +55,28 @@ def test_untyped_questions_take_their_own_ranker_weight(assistant):
     assert _ask(assistant, untyped, question).answer == "rising fuel prices"
 
 
+def test_a_span_the_type_rules_leave_out_answers_when_the_ranker_vouches_for_it(assistant):
+    # "who" wants a name, but no name tore the statue down: the real ranker's noun phrase does
+    question = "Who tore down the statue of Nazarbayev?"
+    base = assistant.reader
+    off = Reader(base.index, replace(base.settings, ranker_backed=0.0), base.calibration, base.ranker)
+    assert _ask(assistant, off, question).answer == "Vladimir Putin"
+    answer = _ask(assistant, base, question)
+    assert answer.answer == "angry mob"
+    first = answer.citations[0]
+    assert first.outlet == "Daily Mail" and "an angry mob tore down a statue of former president" in first.quote
+    assert first.quote[first.answer_start:first.answer_end] == "angry mob"
+
+
+def test_the_ranker_never_vouches_for_a_figure_or_a_span_around_the_name_asked_for(assistant):
+    base = assistant.reader
+    backed = Reader(base.index, base.settings, base.calibration, FavouringRanker("in Mangystau"))
+    # "Zhanaozen in Mangystau" holds the place a "which town" question asks for: the place answers
+    assert _ask(assistant, backed, "In which town did the rallies begin?").answer == "Zhanaozen"
+    figure = Reader(base.index, base.settings, base.calibration, FavouringRanker("officers"))
+    assert _ask(assistant, figure, "How many security officers were killed?").answer == "13"
+
+
 def test_the_ranker_analysis_cache_is_bounded(assistant, monkeypatch):
     monkeypatch.setattr(rag.answer, "PASSAGE_CACHE", 2)
     base = assistant.reader

@@ -144,9 +144,10 @@ class BM25Index:
         return False
 
     def near_spelling(self, term: str) -> str | None:
-        """A known term one edit (a letter dropped, added, changed or two swapped) from `term`."""
+        """A known term one edit (a letter dropped, added, changed or two swapped) from `term`
+        (the first in alphabetical order when several are)."""
         vocabulary = self._model.vocab_dict
-        return next((v for v in one_edit(term) if v in vocabulary), None)
+        return next((v for v in sorted(one_edit(term)) if v in vocabulary), None)
 
     def _vocabulary(self) -> list[str]:
         if self._sorted is None:

@@ -62,6 +62,8 @@ def test_a_term_one_edit_away_or_starting_with_a_prefix_is_found():
     assert index.near_spelling("tokaev") == "tokayev"  # a letter dropped
     assert index.near_spelling("tokyaev") == "tokayev"  # two letters swapped
     assert index.near_spelling("tokyo") is None
+    both = BM25Index.build(["Tokayev met Tokaeva."])
+    assert both.near_spelling("tokaev") == "tokaeva"  # two one edit away: the first in order
     assert index.has_prefix("chin", 8) and not index.has_prefix("chin", 4)  # "china": 5 letters
     assert not index.has_prefix("japan", 9)
 

@@ -123,10 +123,21 @@ def squad_train_sample(path: Path, articles: int = 40, questions: int = 1000,
     rows = read_jsonl(path)
     rng = random.Random(seed)
     chosen = _sample_titles(rows, articles, rng)  # rng goes on to sample the questions
+    return _squad_set([r for r in rows if r["title"] in chosen], questions, rng)
+
+
+def squad_train_heldout(path: Path, questions: int = 1500, seed: int = 11) -> tuple[Passages, list[Question]]:
+    """SQuAD train articles the span ranker never fitted on (its held-out twelfth,
+    `train_reader.is_tuning`): all their paragraphs, sampled questions."""
+    from .train_reader import is_tuning
+
+    return _squad_set([r for r in read_jsonl(path) if is_tuning(r["title"])], questions, random.Random(seed))
+
+
+def _squad_set(rows: list[dict], questions: int, rng: random.Random) -> tuple[Passages, list[Question]]:
+    """The paragraphs of `rows` as passages and `questions` of their questions, drawn by `rng`."""
     passages, pool = Passages(), []
     for row in rows:
-        if row["title"] not in chosen:
-            continue
         gold = passages.add(row["context"], squad_title(row["title"]), "Wikipedia")
         for qa in row["qas"]:
             pool.append(Question(qa["id"], qa["question"], tuple(qa["answers"]), gold, row["context"]))

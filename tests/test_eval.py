@@ -145,3 +145,15 @@ def test_the_clause_tuning_variants_are_answer_settings():
     assert ("and the best sentence (shipped)", {"clause_sentences": AnswerSettings().clause_sentences}) in VARIANTS
     assert ("and the best 5 sentences (shipped)",
             {"speech_sentences": AnswerSettings().speech_sentences}) in SPEECH_VARIANTS
+
+
+def test_the_ranker_backed_tuning_variants_are_answer_settings_and_include_the_shipped_one():
+    from dataclasses import replace
+
+    from rag.answer import AnswerSettings
+    from rag.tune_answers import VARIANTS
+
+    for _, changes in VARIANTS:
+        replace(AnswerSettings(), **changes)
+    assert ("0.3 (shipped)", {"ranker_backed": AnswerSettings().ranker_backed}) in VARIANTS
+    assert ("off", {"ranker_backed": 0.0}) in VARIANTS

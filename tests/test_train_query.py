@@ -58,3 +58,17 @@ def test_a_tower_of_another_shape_is_refused(tmp_path):
     model = AutoModel.from_pretrained(embed.model_path())
     with pytest.raises(ValueError, match="does not fit MiniLM: unexpected \\['decoder.weight'\\]"):
         embed.load_query_tower(model, tmp_path / "bad.npz")
+
+
+def test_the_answer_tuning_set_is_the_span_rankers_held_out_articles():
+    from rag.evalsets import squad_train_heldout
+    from rag.train_reader import is_tuning
+
+    rows = read_jsonl(SQUAD_TRAIN)
+    passages, questions = squad_train_heldout(SQUAD_TRAIN, questions=200)
+    by_text = {r["context"]: r for r in rows}
+    assert len(questions) == 200 and len({q.id for q in questions}) == 200
+    assert all(is_tuning(by_text[text]["title"]) for text in passages.texts)
+    assert len(passages.texts) == sum(is_tuning(r["title"]) for r in rows)  # every paragraph of those articles
+    assert all(q.context == passages.texts[q.gold] for q in questions)
+    assert [q.id for q in squad_train_heldout(SQUAD_TRAIN, questions=200)[1]] == [q.id for q in questions]

@@ -626,8 +626,9 @@ class Reader:
             article, outlet = self._article(sentence), self._outlet(sentence)
             outlets.add(outlet.casefold())
             at = candidate.start - sentence.start
+            via = article.outlet if outlet != article.outlet else ""  # as its citation will ask
             credited = attributed_source(article.text[sentence.start:sentence.end], at, at + len(candidate.text),
-                                         outlets=(outlet, article.outlet))
+                                         outlets=(outlet, via))
             if credited:
                 parent[root(credited.casefold())] = root(outlet.casefold())
         return len({root(o) for o in outlets})

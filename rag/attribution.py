@@ -21,6 +21,7 @@ one nearest the answer wins. "Reportedly" names no source, so it gives none.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 MAX_WORDS = 10
 _VERBS = r"(?:said|says|reported|reports|announced|confirmed|claimed|added|wrote|tweeted|told\s+[\w’'.-]+)"
@@ -144,6 +145,7 @@ def _display(text: str, start: int, source: str) -> str:
     return source
 
 
+@lru_cache(maxsize=4096)  # a cited answer's sentence is read for agreement, then for its citation
 def attributed_source(sentence: str, answer_start: int | None = None, answer_end: int | None = None, *,
                       outlets: tuple[str, ...] = ()) -> str:
     """The source `sentence` credits for its claim, in its own words, or "" when it names none.

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .text import normalize, words
 
@@ -114,6 +115,7 @@ def name_initials(text: str) -> set[str]:
 _HEDGES = frozenset("the a an some about around approximately roughly nearly almost".split())
 
 
+@lru_cache(maxsize=8192)  # grouping compares each candidate with every group's first
 def value_key(text: str) -> str:
     """A comparable form of an answer value: numbers as digits, words folded, hedges dropped
     ("about 2,000" states what "2,000" does), "over" a figure read as "more than" it."""

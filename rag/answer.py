@@ -28,6 +28,7 @@ from .text import sentence_spans, words
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 PASSAGE_CACHE = 4096  # chunks whose span-ranker analysis is kept between questions
 _ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")  # "GDP", "CSTO"
+MAX_SPELLING = 30  # longer words are not looked up by near spelling (a pasted blob is no name)
 _DEMONYM = re.compile(r"(?:ese|ian|ean|an|ish|i)$")  # "Chinese", "Belarusian", "Afghan", "Israeli"
 # Words that carry no content in a question.
 _QUESTION_STOP = frozenset(
@@ -286,7 +287,7 @@ class Reader:
         root = _DEMONYM.sub("", word)
         if root != word and len(root) >= 4 and bm25.has_prefix(root, len(root) + 4):
             return True
-        return len(stems) == 1 and len(stems[0]) >= 6 and bm25.near_spelling(stems[0]) is not None
+        return len(stems) == 1 and 6 <= len(stems[0]) <= MAX_SPELLING and bm25.near_spelling(stems[0]) is not None
 
     def _spelled_out(self, word: str) -> bool:
         """Whether `word` is an acronym ("GDP") whose name an article spells out ("Gross

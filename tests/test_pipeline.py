@@ -60,6 +60,8 @@ def test_a_name_spelt_one_letter_differently_is_mentioned(assistant):
     reader = assistant.reader
     assert reader.unmentioned_names("Who is Tokaev?") == []  # the articles spell it Tokayev
     assert reader.unmentioned_names("Will it rain in London tomorrow?") == ["London"]
+    blob = "Q" + "zx" * 450  # too long to be a spelling of a name: not looked up letter by letter
+    assert reader.unmentioned_names(f"Who is {blob}?") == [blob]
     answer = assistant.ask("How old is Nazarbaev?")
     assert answer.answer == "81"
     first = answer.citations[0]

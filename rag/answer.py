@@ -13,14 +13,14 @@ import re
 from collections import OrderedDict
 import bisect
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from . import spans
 from .attribution import attributed_source, claims
-from .question import DATE_LIKE, MEANS_QUESTION, NOT_CURRENT, QuestionType, classify, speaker
+from .question import DATE_LIKE, MEANS_QUESTION, NOT_CURRENT, SUPERSEDED, QuestionType, classify, speaker
 from .records import Answer, Article, Citation, Conflict, Hit
 from .store import CorpusIndex
 from .text import sentence_spans, words
@@ -170,6 +170,8 @@ class Reader:
         sentences = self._score_sentences(hits[: self.settings.read_top], query_vector, terms)
         if not sentences:
             return None
+        if qtype.places:
+            qtype = replace(qtype, places=_tagged_places(qtype.places, hits[: self.settings.read_top]))
         ranked = self._ranker_scores(question, sentences)
         candidates = self._candidates(sentences, qtype, terms, question, ranked)
         groups = self._group_by_value(candidates, qtype)
@@ -452,6 +454,8 @@ class Reader:
             start, end = spans.extend_name(text, *span, sentence.end) if entity.label in ("PERSON", "ORG") else span
             if text[start:end].casefold() == own_outlet:
                 continue  # "told CNN" in a CNN story is attribution, not an answer
+            if heads and self._titled_otherwise(text, start, end, entity.label, sentence.start, chunk, heads, qtype):
+                continue  # "Russian President Vladimir Putin" for "who is the president of Kazakhstan?"
             named = entity.label in _NAME_LABELS or (entity.label == "NP" and qtype.labels & _NAME_LABELS)
             if named and not backed and not any(ch.isupper() for ch in text[start:end]):
                 continue  # "mayor's building" tagged PERSON: a name in news copy is capitalised
@@ -526,6 +530,44 @@ class Reader:
         if before and text[start - 1:start] == " " and text[start - 2:start - 1].isalnum() and stems \
                 and stems[0] in heads:
             return len(before) < 2 or before[-2].lower() not in NOT_CURRENT
+        return False
+
+    def _titled_otherwise(self, text: str, start: int, end: int, label: str, sentence_start: int, chunk,
+                          heads: set[str], qtype: QuestionType) -> bool:
+        """Whether the title the span follows is not the one asked about: no longer held ("the
+        former capital, Almaty", "Founding President of Kazakhstan Nursultan Nazarbayev") when the
+        question asks who or what holds it now, or held in another place ("Russian President
+        Vladimir Putin") when the question names the place ("... the president of Kazakhstan?").
+        The other place itself ("Russian" in "Russian President") is no answer either."""
+        if not qtype.current and not qtype.places:
+            return False
+
+        def is_head(word: str) -> bool:
+            stems = self.index.bm25.analyze(word)
+            return bool(stems) and stems[0] in heads
+
+        def elsewhere(word: str) -> bool:
+            return not any(_same_place(word, place) for place in qtype.places)
+
+        if label in ("GPE", "NORP") and qtype.places:
+            following = re.match(r"\s+([\w'’-]+)", text[end:end + 40])
+            if following and is_head(following.group(1)) and elsewhere(text[start:end]):
+                return True
+        lo = max(sentence_start, start - 80)
+        tokens = list(re.finditer(r"[\w'’-]+", text[lo:start]))[-4:]
+        at = next((i for i in range(len(tokens) - 1, -1, -1) if is_head(tokens[i].group())), None)
+        if at is None:
+            return False
+        qualifiers = tokens[max(0, at - 2):at]
+        if qtype.current and any(t.group().lower() in SUPERSEDED for t in qualifiers):
+            return True
+        if not qtype.places:
+            return False
+        for token in qualifiers[-1:] + tokens[at + 1:]:  # "Russian President X", "President of Russia X"
+            offset = lo + token.start() - chunk.start
+            if any(e.start <= offset < e.end and e.label in ("GPE", "NORP") for e in chunk.entities) \
+                    and elsewhere(token.group()):
+                return True
         return False
 
     def _agentless(self, text: str, sentence: _Sentence, verb: str) -> bool:
@@ -720,6 +762,27 @@ def _attached(text: str, start: int, end: int, sentence: _Sentence, terms: dict[
     before = re.findall(r"\w+", text[sentence.start:start])[-3:]
     strong = 0.5 * max(terms.values(), default=0.0)
     return any(terms.get(stem, -1.0) >= strong for stem in bm25.analyze(" ".join(after + before)))
+
+
+def _tagged_places(words: tuple[str, ...], hits: list[Hit]) -> tuple[str, ...]:
+    """Those of `words` that the passages read tag as a place (GPE): "Kazakhstan" is one,
+    "Eisenhower" in "Eisenhower's senator" is not."""
+    tagged = {re.sub(r"['’]s$", "", chunk.text[e.start:e.end]).lower()
+              for chunk in {h.chunk.id: h.chunk for h in hits}.values() for e in chunk.entities if e.label == "GPE"}
+    return tuple(w for w in words if w in tagged)
+
+
+def _place_root(word: str) -> str:
+    word = re.sub(r"['’]s$", "", word.lower())
+    root = _DEMONYM.sub("", word)
+    return root if len(root) >= 4 else word
+
+
+def _same_place(word: str, place: str) -> bool:
+    """Whether a place word and a word of the question name the same place: "Russian" and
+    "Russia", "Kazakh" and "Kazakhstan's" (one root starts the other)."""
+    a, b = _place_root(word), _place_root(place)
+    return a.startswith(b) or b.startswith(a)
 
 
 def _support(score: float, best: float) -> float:

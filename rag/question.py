@@ -77,6 +77,13 @@ _PHRASE_END = frozenset(
     "to in on at of for from by with about as and or that this than after before during".split())
 _SKIPPED = frozenset("the a an kind type sort name".split())
 NOT_CURRENT = frozenset("former founding ex late then previous first".split())
+# A title these qualify is no longer held: "the old capital Almaty", "his predecessor, longtime
+# President X".
+SUPERSEDED = NOT_CURRENT | frozenset("old outgoing ousted deposed erstwhile predecessor".split())
+# A question with one of these asks about the past, when a former holder may be the answer.
+_PAST = frozenset("was were did had former formerly previously once then originally first".split())
+_PRESENT = frozenset("is are does do currently now today still incumbent".split())
+_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,8 @@ class QuestionType:
     wants_year: bool = False  # "when", "what year": a figure beats "for years"
     heads: frozenset[str] = frozenset()  # words naming what is asked for: "town", "student", "president"
     agent_verb: str = ""  # "who poisoned Navalny?" -> "poisoned": the answer is whoever did it
+    current: bool = False  # asks who or what holds a title now (asks_current)
+    places: tuple[str, ...] = ()  # capitalised words qualifying a head word (title_places)
 
     @property
     def numeric(self) -> bool:
@@ -102,7 +111,29 @@ class QuestionType:
 def classify(question: str) -> QuestionType:
     """The expected answer type of `question` by rules on its wh-word and head noun."""
     qtype = _classify(question)
-    return replace(qtype, heads=head_words(question), agent_verb=agent_verb(question))
+    heads = head_words(question)
+    return replace(qtype, heads=heads, agent_verb=agent_verb(question), current=asks_current(question),
+                   places=title_places(question, heads))
+
+
+def asks_current(question: str) -> bool:
+    """Whether the question asks who or what holds a title now ("Who is the president of ...?",
+    "Who currently leads ...?"): a present-tense word, and no past-tense word or year."""
+    lowered = re.sub(r"\b(who|what|where|which|how)['’]s\b", r"\1 is", question.lower())  # not "Russia's"
+    tokens = re.findall(r"[a-z]+", lowered)
+    return bool(_PRESENT & set(tokens)) and not _PAST & set(tokens) and not _YEAR.search(question)
+
+
+def title_places(question: str, heads: frozenset[str]) -> tuple[str, ...]:
+    """Capitalised words that qualify a head word of the question, lower-cased and without a
+    possessive: "the president of Kazakhstan", "Kazakhstan's president" -> kazakhstan. Whether
+    one is a place is for the passages to say (the reader keeps those tagged as places)."""
+    out = []
+    for head in heads:
+        name = re.escape(head)
+        out += re.findall(rf"\b{name}\s+of\s+(?:the\s+)?([A-Z][\w’'-]*)", question, re.IGNORECASE)
+        out += re.findall(rf"(?<=.)\b([A-Z][\w’'-]*?)(?:['’]s)?\s+{name}\b", question, re.IGNORECASE)
+    return tuple(dict.fromkeys(re.sub(r"['’]s$", "", w).lower() for w in out if w[:1].isupper()))
 
 
 def agent_verb(question: str) -> str:

@@ -106,6 +106,21 @@ def test_head_words_name_what_the_question_asks_about(question, heads):
     assert set(classify(question).heads) == heads
 
 
+@pytest.mark.parametrize("question, current, places", [
+    ("Who is the president of Kazakhstan?", True, ("kazakhstan",)),
+    ("Who is Kazakhstan's president?", True, ("kazakhstan",)),
+    ("Who currently leads the military bloc?", True, ()),
+    ("What's the capital of Kazakhstan?", True, ("kazakhstan",)),
+    ("Who was the president of Kazakhstan?", False, ("kazakhstan",)),  # the past: formers count
+    ("Who is the president of Kazakhstan in 2015?", False, ("kazakhstan",)),
+    ("Who founded the party?", False, ()),  # no present-tense word: nothing ruled out
+    ("A volcano erupted on which European island?", False, ("european",)),  # the reader checks places
+])
+def test_a_question_about_a_title_held_now_and_where(question, current, places):
+    qtype = classify(question)
+    assert (qtype.current, qtype.places) == (current, places)
+
+
 def test_the_name_of_a_person_noun_asks_for_a_person():
     assert set(classify("What is the name of the mayor of Almaty?").labels) == {"PERSON"}
 

@@ -126,6 +126,19 @@ def test_a_title_held_elsewhere_or_no_longer_does_not_answer_who_holds_it_now(as
     assert before.answer == "Nursultan Nazarbayev"
 
 
+def test_whoever_a_passage_says_has_left_holds_the_title_no_more(assistant):
+    # CNN: "Kazakh Prime Minister Askar Mamin announced his immediate resignation"; the Daily
+    # Mail's "the government headed by Prime Minister Askar Mamin" does not make him PM again
+    now = assistant.ask("Who is the prime minister of Kazakhstan?")
+    assert now.answer == "Alikhan Smailov"
+    assert "has been appointed acting Prime Minister" in now.citations[0].quote
+    assert all("Mamin" not in c.answer for c in now.conflicts)
+    # asked about the past, the one who resigned answers
+    assert assistant.ask("Which prime minister resigned?").answer == "Askar Mamin"
+    # "Armenian Prime Minister Nikol Pashinyan": the title of another country, whole
+    assert assistant.ask("Who is the prime minister of Armenia?").answer == "Nikol Pashinyan"
+
+
 def test_a_count_of_the_wounded_does_not_answer_how_many_died(assistant):
     # the articles give the wounded (more than 1,000) and the detained (2,000), never the dead
     died = assistant.ask("How many people died?")

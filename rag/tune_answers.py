@@ -1,8 +1,11 @@
-"""`python -m rag.tune_answers`: choose `AnswerSettings.ranker_backed` on tuning data.
+"""`python -m rag.tune_answers`: choose an answer-stage weight on tuning data.
 
-A span the answer stage's type rules leave out (a parse subtree, a noun phrase for "who") is a
-candidate when the span ranker gives it at least `ranker_backed` probability. This command
-prints, per setting, the figures it was chosen from, on data EVAL.md never reports:
+    python -m rag.tune_answers [--setting ranker_backed --values 0,0.2,0.3,0.5]
+
+By default `AnswerSettings.ranker_backed`: a span the answer stage's type rules leave out (a
+parse subtree, a noun phrase for "who") is a candidate when the span ranker gives it at least
+that probability. `--setting` names another AnswerSettings field (e.g. `patient`). This
+command prints, per value, the figures it was chosen from, on data EVAL.md never reports:
 - SQuAD v1.1 *train* questions from the articles the span ranker never fitted on (its held-out
   twelfth, `evalsets.squad_train_heldout`), reader mode (gold paragraph given, never abstaining);
 - the first 600 questions of the news tuning half (`evalsets.news_split`), open mode;
@@ -15,19 +18,38 @@ from __future__ import annotations
 import argparse
 import sys
 
-VARIANTS = (  # name, AnswerSettings changes
-    ("off", {"ranker_backed": 0.0}),
-    ("0.2", {"ranker_backed": 0.2}),
-    ("0.3 (shipped)", {"ranker_backed": 0.3}),
-    ("0.5", {"ranker_backed": 0.5}),
-)
+DEFAULT_SETTING, DEFAULT_VALUES = "ranker_backed", "0,0.2,0.3,0.5"
+
+
+def variants(setting: str, values: str) -> list[tuple[str, dict]]:
+    """(name, AnswerSettings changes) per comma-separated value of `setting`; the shipped value
+    is named so. ValueError for a name that is no answer setting."""
+    from dataclasses import fields
+
+    from .answer import AnswerSettings
+
+    if setting not in {f.name for f in fields(AnswerSettings)}:
+        raise ValueError(f"no answer setting {setting!r}")
+    shipped = getattr(AnswerSettings(), setting)
+    kind = type(shipped)
+    out = []
+    for text in values.split(","):
+        value = text.strip().lower() in ("1", "true") if kind is bool else kind(float(text))
+        out.append((f"{value} (shipped)" if value == shipped else str(value), {setting: value}))
+    return out
 NEWS_QUESTIONS = 600
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rag.tune_answers", description=__doc__.splitlines()[0])
+    parser.add_argument("--setting", default=DEFAULT_SETTING, help="an AnswerSettings field")
+    parser.add_argument("--values", default=DEFAULT_VALUES, help="comma-separated values to compare")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
+    try:
+        tried = variants(args.setting, args.values)
+    except ValueError as error:
+        parser.error(str(error))
 
     from . import evalrun
     from .eval import parse_args
@@ -44,10 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     seed = [q for path in ctx.args.seed_dev for q in seed_dev(path)]
     assistant = Assistant.load(Settings(seeds_dir=ctx.args.seeds, index_dir=ctx.args.index),
                                embedder=ctx.embedder, progress=not args.no_progress)
-    print(f"| ranker_backed | SQuAD train held-out F1 ({len(squad)}) | news tuning F1 ({len(news)}) "
+    print(f"| {args.setting} | SQuAD train held-out F1 ({len(squad)}) | news tuning F1 ({len(news)}) "
           f"| seed F1 | seed citation % | seed declined % | seed false abstention % |")
     print("|---|---|---|---|---|---|---|")
-    for name, answering in VARIANTS:
+    for name, answering in tried:
         reader = evalrun.squad_v1_summary(
             squad, evalrun.read_given(squad_corpus, squad, ctx.vectors(squad), abstain=False, answering=answering))
         opened = evalrun.squad_v1_summary(news, evalrun.ask_all(news_index, news, answering=answering))

@@ -147,13 +147,18 @@ def test_the_clause_tuning_variants_are_answer_settings():
             {"speech_sentences": AnswerSettings().speech_sentences}) in SPEECH_VARIANTS
 
 
-def test_the_ranker_backed_tuning_variants_are_answer_settings_and_include_the_shipped_one():
+def test_the_answer_tuning_variants_are_answer_settings_and_name_the_shipped_one():
     from dataclasses import replace
 
     from rag.answer import AnswerSettings
-    from rag.tune_answers import VARIANTS
+    from rag.tune_answers import DEFAULT_SETTING, DEFAULT_VALUES, variants
 
-    for _, changes in VARIANTS:
+    tried = variants(DEFAULT_SETTING, DEFAULT_VALUES)
+    for _, changes in tried:
         replace(AnswerSettings(), **changes)
-    assert ("0.3 (shipped)", {"ranker_backed": AnswerSettings().ranker_backed}) in VARIANTS
-    assert ("off", {"ranker_backed": 0.0}) in VARIANTS
+    assert ("0.3 (shipped)", {"ranker_backed": AnswerSettings().ranker_backed}) in tried
+    assert ("0.0", {"ranker_backed": 0.0}) in tried
+    assert variants("clauses", "true,false") == [("True (shipped)", {"clauses": True}), ("False", {"clauses": False})]
+    assert variants("ranker_chunks", "3,5")[1] == ("5", {"ranker_chunks": 5})
+    with pytest.raises(ValueError, match="no answer setting 'nonsense'"):
+        variants("nonsense", "1")

@@ -53,6 +53,11 @@ class AnswerSettings:
     attached_share: float = 0.2  # a figure followed by the question's rarest words ("three ... beheaded")
     listed: float = 0.25  # a whole list answering a plural question ("which countries")
     agentless: float = 0.3  # "who poisoned X?" read in "X, who was poisoned in 2020" (no agent named)
+    # "what was set on fire?": "the mayor's office, which was set on fire" (the passive's subject).
+    # Rare: `python -m rag.tune_answers --setting patient --values 0,0.3,0.6,1.0` finds the same
+    # figures for each (SQuAD train 54.92, news tuning 43.54, seed unchanged); 0.6 is what it
+    # takes for the mayor's office to beat "unrest" in its own sentence.
+    patient: float = 0.6
     bracketed: float = 0.3  # a figure in brackets converts the one before it: "50 tenge ($0.11)"
     governed_by_head: float = 0.2  # an answer depending on the noun the question asks about ("the town of X")
     governed_by_term: float = 0.1  # ... or on a question word (idf share: "400 hospitalised")
@@ -485,10 +490,12 @@ class Reader:
             closeness = _closeness(anchors, terms, (start + end) / 2)
             attached = _attached(text, start, end, sentence, terms, self.index.bm25, qtype.numeric)
             share = _attached_share(text, start, end, sentence, terms, self.index.bm25) if qtype.numeric else 0.0
+            patient = bool(qtype.patient_verb) and _patient(text[end:sentence.end], qtype.patient_verb)
             score = (sentence.score + 0.25 * closeness - 0.3 * overlap + 0.15 * prior + 0.15 * attached
                      + self.settings.attached_share * share + self.settings.listed * listed
                      - self.settings.bracketed * (qtype.numeric and spans.in_brackets(text, start, end))
                      - self.settings.agentless * agentless
+                     + self.settings.patient * patient
                      + self.settings.governed_by_head * by_head
                      + self.settings.governed_by_term * terms.get(governor or self._governor(chunk, entity), 0.0) / total)
             base = score - sentence.support
@@ -773,6 +780,13 @@ def _attached(text: str, start: int, end: int, sentence: _Sentence, terms: dict[
     before = re.findall(r"\w+", text[sentence.start:start])[-3:]
     strong = 0.5 * max(terms.values(), default=0.0)
     return any(terms.get(stem, -1.0) >= strong for stem in bm25.analyze(" ".join(after + before)))
+
+
+def _patient(after: str, verb: str) -> bool:
+    """Whether the text after a span makes it the subject of the question's verb in the passive:
+    "..., which was set on fire", " were set on fire"."""
+    return re.match(rf",?\s+(?:(?:which|that|who)\s+)?(?:was|were|is|are|has\s+been|have\s+been|had\s+been)"
+                    rf"\s+(?:\w+ly\s+)?{re.escape(verb)}\b", after, re.IGNORECASE) is not None
 
 
 def _tagged_places(words: tuple[str, ...], hits: list[Hit]) -> tuple[str, ...]:

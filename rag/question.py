@@ -97,6 +97,7 @@ class QuestionType:
     heads: frozenset[str] = frozenset()  # words naming what is asked for: "town", "student", "president"
     agent_verb: str = ""  # "who poisoned Navalny?" -> "poisoned": the answer is whoever did it
     current: bool = False  # asks who or what holds a title now (asks_current)
+    patient_verb: str = ""  # "what was set on fire?" -> "set" (patient_verb)
     places: tuple[str, ...] = ()  # capitalised words qualifying a head word (title_places)
 
     @property
@@ -113,7 +114,7 @@ def classify(question: str) -> QuestionType:
     qtype = _classify(question)
     heads = head_words(question)
     return replace(qtype, heads=heads, agent_verb=agent_verb(question), current=asks_current(question),
-                   places=title_places(question, heads))
+                   places=title_places(question, heads), patient_verb=patient_verb(question))
 
 
 def asks_current(question: str) -> bool:
@@ -134,6 +135,22 @@ def title_places(question: str, heads: frozenset[str]) -> tuple[str, ...]:
         out += re.findall(rf"\b{name}\s+of\s+(?:the\s+)?([A-Z][\w’'-]*)", question, re.IGNORECASE)
         out += re.findall(rf"(?<=.)\b([A-Z][\w’'-]*?)(?:['’]s)?\s+{name}\b", question, re.IGNORECASE)
     return tuple(dict.fromkeys(re.sub(r"['’]s$", "", w).lower() for w in out if w[:1].isupper()))
+
+
+_NOT_PARTICIPLE = frozenset(
+    "the a an his her its their this that these those it one first last most more main name only "
+    "so such also still not now there".split())
+
+
+def patient_verb(question: str) -> str:
+    """The participle of a "what was done?" question ("What was set on fire in Almaty?" ->
+    "set"): the answer is what the passive sentence has as its subject ("the mayor's office,
+    which was set on fire"); empty for any other question."""
+    match = re.match(r"\s*what\s+(?:was|were|is|are|has\s+been|have\s+been|had\s+been)\s+([a-z]+)\b(?!['’])",
+                     question, re.IGNORECASE)
+    if not match or not match.group(1).islower() or match.group(1) in _NOT_PARTICIPLE:
+        return ""  # "What was Tesla's ...", "What was the ..."
+    return match.group(1)
 
 
 def agent_verb(question: str) -> str:

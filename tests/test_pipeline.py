@@ -126,6 +126,17 @@ def test_a_title_held_elsewhere_or_no_longer_does_not_answer_who_holds_it_now(as
     assert before.answer == "Nursultan Nazarbayev"
 
 
+def test_what_was_done_is_answered_by_the_subject_of_the_passive(assistant):
+    # "the burning mayor's office which was set on fire during unrest in Almaty": it answered
+    # "unrest", the word beside the question's "in Almaty"
+    answer = assistant.ask("What was set on fire in Almaty?")
+    assert answer.answer == "burning mayor's office"
+    cited = answer.citations[0]
+    assert cited.outlet == "Daily Mail"
+    assert cited.quote[cited.answer_start:cited.answer_end] == "burning mayor's office"
+    assert "burning mayor's office which was set on fire" in cited.quote
+
+
 def test_whoever_a_passage_says_has_left_holds_the_title_no_more(assistant):
     # CNN: "Kazakh Prime Minister Askar Mamin announced his immediate resignation"; the Daily
     # Mail's "the government headed by Prime Minister Askar Mamin" does not make him PM again

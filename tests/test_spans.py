@@ -121,6 +121,18 @@ def test_a_question_about_a_title_held_now_and_where(question, current, places):
     assert (qtype.current, qtype.places) == (current, places)
 
 
+@pytest.mark.parametrize("question, verb", [
+    ("What was set on fire in Almaty?", "set"),
+    ("What were destroyed by the fire?", "destroyed"),
+    ("What has been built since 2019?", "built"),
+    ("What was the name of the mayor?", ""),  # no participle
+    ("What was Tesla's first car?", ""),
+    ("Who was set free?", ""),  # who-questions have their own verb rule
+])
+def test_a_what_was_done_question_names_its_participle(question, verb):
+    assert classify(question).patient_verb == verb
+
+
 def test_the_name_of_a_person_noun_asks_for_a_person():
     assert set(classify("What is the name of the mayor of Almaty?").labels) == {"PERSON"}
 

@@ -747,9 +747,20 @@ class Reader:
 def _claim_by(who: str, text: str) -> tuple[int, int] | None:
     """Offsets of what `text` credits `who` with saying: "[Foreign intelligence services are
     behind the riots], Serbian President Aleksandar Vucic told reporters" for "Vucic". The
-    source must hold the last word of `who` ("Vucic", "CSTO")."""
+    source must hold the last word of `who` ("Vucic", "CSTO"); failing that, a claim that
+    `who` opens is what its spokesperson says for it ("Spokesman Ned Price said in a statement
+    [the US “is closely following the situation in Kazakhstan,”...]" for "the US")."""
     named = words(who)
-    return next(((start, end) for source, start, end in claims(text) if named and named[-1] in words(source)), None)
+    if not named:
+        return None
+    found = claims(text)
+    by_source = next(((start, end) for source, start, end in found if named[-1] in words(source)), None)
+    if by_source is not None:
+        return by_source
+    subject = [w for w in named if w not in _ARTICLES]
+    return next(((start, end) for _, start, end in found
+                 if subject and [w for w in words(text[start:end]) if w not in _ARTICLES][:len(subject)] == subject),
+                None)
 
 
 def _logsumexp(values: np.ndarray) -> float:
@@ -785,7 +796,7 @@ def _attached(text: str, start: int, end: int, sentence: _Sentence, terms: dict[
 def _patient(after: str, verb: str) -> bool:
     """Whether the text after a span makes it the subject of the question's verb in the passive:
     "..., which was set on fire", " were set on fire"."""
-    return re.match(rf",?\s+(?:(?:which|that|who)\s+)?(?:was|were|is|are|has\s+been|have\s+been|had\s+been)"
+    return re.match(rf",?\s+(?:(?:which|that|who)\s+)?(?:(?:was|were|is|are)(?:\s+being)?|has\s+been|have\s+been|had\s+been)"
                     rf"\s+(?:\w+ly\s+)?{re.escape(verb)}\b", after, re.IGNORECASE) is not None
 
 
@@ -837,6 +848,7 @@ def _attached_share(text: str, start: int, end: int, sentence: _Sentence, terms:
     return sum(terms[t] for t in found) / (sum(terms.values()) or 1.0)
 
 
+_ARTICLES = frozenset("the a an".split())
 _NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"})
 # What follows a name that has left its post: "X announced his resignation", "X, who stepped
 # down in 2019", "X resigned".

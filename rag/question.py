@@ -146,7 +146,8 @@ def patient_verb(question: str) -> str:
     """The participle of a "what was done?" question ("What was set on fire in Almaty?" ->
     "set"): the answer is what the passive sentence has as its subject ("the mayor's office,
     which was set on fire"); empty for any other question."""
-    match = re.match(r"\s*what\s+(?:was|were|is|are|has\s+been|have\s+been|had\s+been)\s+([a-z]+)\b(?!['’])",
+    match = re.match(r"\s*what\s+(?:(?:was|were|is|are)(?:\s+being)?|has\s+been|have\s+been|had\s+been)\s+"
+                     r"([a-z]+)\b(?!['’])",
                      question, re.IGNORECASE)
     if not match or not match.group(1).islower() or match.group(1) in _NOT_PARTICIPLE:
         return ""  # "What was Tesla's ...", "What was the ..."

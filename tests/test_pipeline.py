@@ -202,6 +202,17 @@ def test_what_police_said_is_their_claim(assistant):
     assert police.answer.startswith("dozens of people were killed in battles with security forces")
 
 
+def test_what_a_country_said_is_what_its_spokesman_said_it_does(assistant):
+    # no source in the articles is "the US"; CNN's "State Department Spokesman Ned Price said in a
+    # statement the US “is closely following the situation in Kazakhstan,” ..." says it for the US
+    # (the answer was "statement", a noun of that sentence)
+    us = assistant.ask("What did the US say?")
+    assert us.answer.startswith("the US “is closely following the situation in Kazakhstan,”")
+    first = us.citations[0]
+    assert (first.outlet, first.attributed_to) == ("CNN", "State Department Spokesman Ned Price")
+    assert first.quote[first.answer_start:first.answer_end] == us.answer
+
+
 def test_an_acronym_finds_the_name_an_article_spells_out(assistant):
     # the articles never write "GDP", only "Gross Domestic Product"
     answer = assistant.ask("How much of GDP did oil account for in 2020?")

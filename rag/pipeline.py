@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -17,6 +17,7 @@ from .answer import AnswerSettings, Reader
 from .chunk import ChunkSettings
 from .embed import Embedder, default_embedder, embed_queries
 from .ingest import IngestError
+from .question import spell_out_dates
 from .records import Answer
 from .retrieve import RetrievalSettings, Retriever
 from . import store
@@ -168,13 +169,14 @@ class Assistant:
             raise ValueError(f"k must be > 0, got {k}")
         self.reload()
         loaded = self._loaded  # one consistent index for the whole question, even if a reload lands
-        vectors, codes = embed_queries(self.embedder, [question])
+        asked = spell_out_dates(question)  # "Jan. 6" is "January 6" in the articles
+        vectors, codes = embed_queries(self.embedder, [asked])
         vector = vectors[0]
         lap("embed")
         # The reader looks deeper than the k passages shown, so that rival reports are found.
-        hits = loaded.retriever.retrieve(question, vector, max(k, self.settings.answering.read_top), outlet,
+        hits = loaded.retriever.retrieve(asked, vector, max(k, self.settings.answering.read_top), outlet,
                                          query_codes=codes[0])
         lap("search")
-        answer = loaded.reader.read(question, vector, hits, shown=k)
+        answer = loaded.reader.read(asked, vector, hits, shown=k)
         lap("answer")
-        return answer
+        return answer if asked == question else replace(answer, question=question)

@@ -109,6 +109,17 @@ class QuestionType:
         return bool(self.labels)
 
 
+_MONTHS = {m[:3]: m for m in "January February March April May June July August September October "
+           "November December".split()}
+_MONTH_ABBREVIATION = re.compile(r"\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?(?=\s+\d)")
+
+
+def spell_out_dates(question: str) -> str:
+    """Month abbreviations before a day spelt out ("Jan. 6" -> "January 6"), as articles write
+    dates in full and news style abbreviates them in questions."""
+    return _MONTH_ABBREVIATION.sub(lambda m: _MONTHS[m.group(1)[:3]], question)
+
+
 def classify(question: str) -> QuestionType:
     """The expected answer type of `question` by rules on its wh-word and head noun."""
     qtype = _classify(question)

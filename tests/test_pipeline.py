@@ -137,6 +137,14 @@ def test_what_was_done_is_answered_by_the_subject_of_the_passive(assistant):
     assert "burning mayor's office which was set on fire" in cited.quote
 
 
+def test_a_date_written_the_news_way_is_the_date_the_articles_spell_out(assistant):
+    # "Jan. 6" was a name no article mentions ("The articles never mention Jan."): an abstention
+    answer = assistant.ask("What was set on fire in Almaty on Jan. 6?")
+    assert answer.question == "What was set on fire in Almaty on Jan. 6?"  # shown as asked
+    assert (answer.answer, answer.note) == ("burning mayor's office", "")
+    assert "in Almaty on January 6" in answer.citations[0].quote
+
+
 def test_whoever_a_passage_says_has_left_holds_the_title_no_more(assistant):
     # CNN: "Kazakh Prime Minister Askar Mamin announced his immediate resignation"; the Daily
     # Mail's "the government headed by Prime Minister Askar Mamin" does not make him PM again

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from rag import spans
-from rag.question import MEANS_QUESTION, classify, speaker
+from rag.question import MEANS_QUESTION, classify, speaker, spell_out_dates
 
 
 @pytest.mark.parametrize("question, labels, plural", [
@@ -132,6 +132,16 @@ def test_a_question_about_a_title_held_now_and_where(question, current, places):
 ])
 def test_a_what_was_done_question_names_its_participle(question, verb):
     assert classify(question).patient_verb == verb
+
+
+@pytest.mark.parametrize("question, spelt", [
+    ("What happened on Jan. 6?", "What happened on January 6?"),
+    ("Who spoke on Sept. 11, 2001 and Aug 3?", "Who spoke on September 11, 2001 and August 3?"),
+    ("What did Mar say in March?", "What did Mar say in March?"),  # no day after it: a name
+    ("Is the Dec. deadline met?", "Is the Dec. deadline met?"),
+])
+def test_month_abbreviations_before_a_day_are_spelt_out(question, spelt):
+    assert spell_out_dates(question) == spelt
 
 
 def test_the_name_of_a_person_noun_asks_for_a_person():

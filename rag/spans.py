@@ -158,6 +158,8 @@ def trim(text: str, start: int, end: int) -> tuple[int, int] | None:
         end -= 1
     if text[start:end].endswith(("'s", "’s")):
         end -= 2
+    if end < len(text) and _opened(text[start:end]) == 1 and _closes_own(text[start:end + 1]):
+        end += 1  # "the self-styled 'Father of the Nation": the mark the span opened closes next
     while start < end and text[start] in "'\"‘“(":
         if _closes_own(text[start:end]) and _opened(text[start:end - 1]) == 1:
             start, end = start + 1, end - 1  # "'Father of the Nation'": the quotes go together

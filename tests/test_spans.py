@@ -191,6 +191,18 @@ def test_trimming_keeps_a_bracket_or_quotation_mark_the_span_opened(span, trimme
     assert _shaped(span, span, spans.trim) == trimmed
 
 
+@pytest.mark.parametrize("text, phrase, trimmed", [
+    # the tagger's phrase stopped before the mark that closes what it opened: the mark is taken in
+    ("Nazarbayev - the self-styled 'Father of the Nation' - was", "self-styled 'Father of the Nation",
+     "self-styled 'Father of the Nation'"),
+    ("controls on liquefied petroleum gas (LPG) at the start", "liquefied petroleum gas (LPG", "liquefied petroleum gas (LPG)"),
+    ("called 'Father of the Nation' by", "'Father of the Nation", "Father of the Nation"),
+    ("he said (quietly and", "said (quietly", "said (quietly"),  # nothing closes it next
+])
+def test_a_mark_the_span_opened_and_the_text_closes_next_is_taken_in(text, phrase, trimmed):
+    assert _shaped(text, phrase, spans.trim) == trimmed
+
+
 def test_a_span_across_the_edge_of_a_list_is_recognised():
     text = "The offices of five TV channels were looted in Almaty - MIR, Kazakhstan, Khabar, Eurasia, and KTK."
     start = text.index("Almaty")

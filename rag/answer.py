@@ -638,7 +638,9 @@ class Reader:
 
         Only the best candidate of each sentence speaks for it. A different value counts as a
         rival report only for typed questions, when its candidate scores within the margin of
-        the best one, is of the type asked for, stands right beside a question term ("8 police
+        the best one, is of the type asked for and of the best one's kind (a name for a name, not
+        "Putin" beside the description "self-styled 'Father of the Nation'"), stands right
+        beside a question term ("8 police
         officers"), and its sentence says much the same thing as the best one's (cosine of their
         vectors) with most of the question's words, so that "353 wounded" does not rival
         "13 killed".
@@ -667,6 +669,7 @@ class Reader:
                 groups[value].append(candidate)  # another report of the same value
             elif (value not in groups and qtype.typed and similar and close and candidate.attached
                   and candidate.label in qtype.labels and spans.same_kind(candidate.text, top.text)
+                  and (candidate.label == top.label or {candidate.label, top.label} <= _NAME_LABELS)
                   and candidate.sentence.lexical >= s.rival_coverage * top.sentence.lexical):
                 groups[value] = [candidate]  # a rival report of a different value
         return list(groups.values())

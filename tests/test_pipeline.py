@@ -145,6 +145,14 @@ def test_a_date_written_the_news_way_is_the_date_the_articles_spell_out(assistan
     assert "in Almaty on January 6" in answer.citations[0].quote
 
 
+def test_a_description_has_no_rival_names(assistant):
+    # "Who is X?" is answered by what a passage calls X; a person named nearby ("Putin ally
+    # Nursultan Nazarbayev") is not a rival report of it
+    answer = assistant.ask("Who is Nursultan Nazarbayev?")
+    assert answer.answer == "self-styled 'Father of the Nation'"  # its closing quote kept
+    assert answer.conflicts == ()
+
+
 def test_whoever_a_passage_says_has_left_holds_the_title_no_more(assistant):
     # CNN: "Kazakh Prime Minister Askar Mamin announced his immediate resignation"; the Daily
     # Mail's "the government headed by Prime Minister Askar Mamin" does not make him PM again

@@ -124,6 +124,10 @@ def test_a_title_held_elsewhere_or_no_longer_does_not_answer_who_holds_it_now(as
     # a question about the past may be answered by a former holder
     before = assistant.ask("Who was the president of Kazakhstan before Tokayev?")
     assert before.answer == "Nursultan Nazarbayev"
+    # ... and so may one asking for the qualified title itself, though he "stepped down in 2019"
+    founding = assistant.ask("Who is Kazakhstan's founding president?")
+    assert founding.answer == "Nursultan Nazarbayev"
+    assert "Founding President of Kazakhstan Nursultan Nazarbayev" in founding.citations[0].quote
 
 
 def test_what_was_done_is_answered_by_the_subject_of_the_passive(assistant):

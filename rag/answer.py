@@ -258,14 +258,15 @@ class Reader:
         if not (asked and qtype.current and qtype.places and qtype.heads and reading.groups) or qtype.numeric \
                 or self.calibration.threshold <= 0:  # a reader told never to abstain answers
             return None
-        top = reading.groups[0][0]
-        text = self._article(top.sentence).text
-        near = re.findall(r"[\w'’-]+", text[top.sentence.start:top.start])[-6:] + \
-            re.findall(r"[\w'’-]+", text[top.end:top.sentence.end])[:6]
-        # "the mayor's building" names a building, not a mayor
-        said = set(self.index.bm25.analyze(" ".join(w for w in near if not re.search(r"['’]s$", w))))
         heads = {stem for word in qtype.heads for stem in self.index.bm25.analyze(word)}
-        return None if heads & said else asked.group(1)
+        for candidate in reading.groups[0]:  # any report of the answer may give the title
+            text = self._article(candidate.sentence).text
+            near = re.findall(r"[\w'’-]+", text[candidate.sentence.start:candidate.start])[-6:] + \
+                re.findall(r"[\w'’-]+", text[candidate.end:candidate.sentence.end])[:6]
+            # "the mayor's building" names a building, not a mayor
+            if heads & set(self.index.bm25.analyze(" ".join(w for w in near if not re.search(r"['’]s$", w)))):
+                return None
+        return asked.group(1)
 
     def _clause(self, question: str, reading: Reading) -> tuple[_Sentence, str] | None:
         """A "why" question's answer: the reason clause of the answer's sentence or of the best
@@ -877,7 +878,7 @@ def _attached_share(text: str, start: int, end: int, sentence: _Sentence, terms:
 
 _ARTICLES = frozenset("the a an".split())
 # "Who is the mayor of Almaty?", "What is the name of the mayor of Almaty?": the title asked about
-_TITLE_QUESTION = re.compile(r"\s*(?:who\s+(?:is|are)|what\s+(?:is|are)\s+the\s+names?\s+of)\s+the\s+"
+_TITLE_QUESTION = re.compile(r"\s*(?:who|what)\s+(?:is|are)\s+the\s+(?:names?\s+of\s+the\s+)?"
                              r"([^?]+?\s+(?:of|in)\s+[^?]+?)\s*\??\s*$", re.IGNORECASE)
 _NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"})
 # What follows a name that has left its post: "X announced his resignation", "X, who stepped

@@ -31,7 +31,9 @@ def _ask(assistant, reader: Reader, question: str):
 
 
 def test_the_ranker_weight_decides_between_candidates(assistant):
-    question = "Who is the president of Kazakhstan?"
+    # (in the "the president of Kazakhstan" form, a favoured "Putin ally Nursultan Nazarbayev"
+    # is declined: no passage titles him president beside his name, and no former one counts)
+    question = "Who is Kazakhstan's president?"
     base = assistant.reader
     ranker = FavouringRanker("Nursultan Nazarbayev")
     heuristic = Reader(base.index, replace(base.settings, span_ranker=0.0, span_ranker_untyped=0.0),

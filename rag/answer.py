@@ -20,7 +20,7 @@ import numpy as np
 
 from . import spans
 from .attribution import attributed_source, claims
-from .question import DATE_LIKE, MEANS_QUESTION, NOT_CURRENT, SUPERSEDED, QuestionType, classify, speaker
+from .question import ADVERB, DATE_LIKE, MEANS_QUESTION, NOT_CURRENT, SUPERSEDED, QuestionType, classify, speaker
 from .records import Answer, Article, Citation, Conflict, Hit
 from .store import CorpusIndex
 from .text import sentence_spans, words
@@ -825,7 +825,7 @@ def _patient(after: str, verb: str) -> bool:
     """Whether the text after a span makes it the subject of the question's verb in the passive:
     "..., which was set on fire", " were set on fire"."""
     return re.match(rf",?\s+(?:(?:which|that|who)\s+)?(?:(?:was|were|is|are)(?:\s+being)?|has\s+been|have\s+been|had\s+been)"
-                    rf"\s+(?:\w+ly\s+)?{re.escape(verb)}\b", after, re.IGNORECASE) is not None
+                    rf"\s+(?:{ADVERB}\s+)?{re.escape(verb)}\b", after, re.IGNORECASE) is not None
 
 
 def _tagged_places(words: tuple[str, ...], hits: list[Hit]) -> tuple[str, ...]:

@@ -148,6 +148,8 @@ def title_places(question: str, heads: frozenset[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(re.sub(r"['’]s$", "", w).lower() for w in out if w[:1].isupper()))
 
 
+# An adverb between an auxiliary and its participle: "what was later discovered"
+ADVERB = r"(?:\w+ly|later|also|then|still|never|once|first|soon|again)"
 _NOT_PARTICIPLE = frozenset(
     "the a an his her its their this that these those it one first last most more main name only "
     "so such also still not now there".split())
@@ -158,7 +160,7 @@ def patient_verb(question: str) -> str:
     "set"): the answer is what the passive sentence has as its subject ("the mayor's office,
     which was set on fire"); empty for any other question."""
     match = re.match(r"\s*what\s+(?:(?:was|were|is|are)(?:\s+being)?|has\s+been|have\s+been|had\s+been)\s+"
-                     r"([a-z]+)\b(?!['’])",
+                     rf"(?:{ADVERB}\s+)?([a-z]+)\b(?!['’])",
                      question, re.IGNORECASE)
     if not match or not match.group(1).islower() or match.group(1) in _NOT_PARTICIPLE:
         return ""  # "What was Tesla's ...", "What was the ..."

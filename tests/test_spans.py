@@ -126,6 +126,7 @@ def test_a_question_about_a_title_held_now_and_where(question, current, places):
     ("What were destroyed by the fire?", "destroyed"),
     ("What has been built since 2019?", "built"),
     ("What is being built in Almaty?", "built"),
+    ("What was later discovered written by Luther?", "discovered"),  # not the adverb
     ("What was the name of the mayor?", ""),  # no participle
     ("What was Tesla's first car?", ""),
     ("Who was set free?", ""),  # who-questions have their own verb rule

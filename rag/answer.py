@@ -20,10 +20,11 @@ import numpy as np
 
 from . import spans
 from .attribution import attributed_source, claims
-from .question import ADVERB, DATE_LIKE, MEANS_QUESTION, NOT_CURRENT, SUPERSEDED, QuestionType, classify, speaker
+from .question import (ADVERB, ARTICLES, DATE_LIKE, MEANS_QUESTION, NOT_CURRENT, SUPERSEDED, QuestionType, classify,
+                       speaker)
 from .records import Answer, Article, Citation, Conflict, Hit
 from .store import CorpusIndex
-from .text import sentence_spans, words
+from .text import is_possessive, sentence_spans, without_possessive, words
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 PASSAGE_CACHE = 4096  # chunks whose span-ranker analysis is kept between questions
@@ -258,13 +259,13 @@ class Reader:
         if not (asked and qtype.current and qtype.places and qtype.heads and reading.groups) or qtype.numeric \
                 or self.calibration.threshold <= 0:  # a reader told never to abstain answers
             return None
-        heads = {stem for word in qtype.heads for stem in self.index.bm25.analyze(word)}
+        heads = self._head_stems(qtype)
         for candidate in reading.groups[0]:  # any report of the answer may give the title
             text = self._article(candidate.sentence).text
             near = re.findall(r"[\w'’-]+", text[candidate.sentence.start:candidate.start])[-6:] + \
                 re.findall(r"[\w'’-]+", text[candidate.end:candidate.sentence.end])[:6]
             # "the mayor's building" names a building, not a mayor
-            if heads & set(self.index.bm25.analyze(" ".join(w for w in near if not re.search(r"['’]s$", w)))):
+            if heads & set(self.index.bm25.analyze(" ".join(w for w in near if not is_possessive(w)))):
                 return None
         return asked.group(1)
 
@@ -302,7 +303,7 @@ class Reader:
         """Capitalised words of the question (not its first word) that no article contains,
         neither as such nor as the name they derive from ("Belarusian" counts as mentioned
         where the articles say "Belarus")."""
-        names = [re.sub(r"['’]s$", "", m.group())  # "the IMF's lending" names the IMF
+        names = [without_possessive(m.group())  # "the IMF's lending" names the IMF
                  for m in re.finditer(r"(?<!^)(?<![.?!] )\b[A-Z][\w'’-]+", question.strip())]
         return [n for n in dict.fromkeys(names) if self.index.bm25.analyze(n) and not self._mentioned(n)]
 
@@ -315,9 +316,8 @@ class Reader:
         stems = bm25.analyze(name)
         if all(self._known(stem) for stem in stems) or self._spelled_out(name):
             return True
-        word = name.lower()
-        root = _DEMONYM.sub("", word)
-        if root != word and len(root) >= 4 and bm25.has_prefix(root, len(root) + 4):
+        root = _place_root(name)
+        if root != name.lower() and bm25.has_prefix(root, len(root) + 4):
             return True
         return len(stems) == 1 and 6 <= len(stems[0]) <= MAX_SPELLING and bm25.near_spelling(stems[0]) is not None
 
@@ -456,7 +456,7 @@ class Reader:
         anchors = self._term_positions(text, sentence, terms)
         local = self._local_norm(chunk, sentence, ranked) if self.settings.span_ranker_local > 0 else 0.0
         agentless = bool(qtype.agent_verb) and self._agentless(text, sentence, qtype.agent_verb)
-        heads = {stem for word in qtype.heads for stem in self.index.bm25.analyze(word)}
+        heads = self._head_stems(qtype)
         own_outlet = self.index.articles[chunk.article_id].outlet.casefold()
         head_typed = bool(heads) and not qtype.numeric and not qtype.labels <= DATE_LIKE
         total = sum(terms.values()) or 1.0
@@ -550,6 +550,10 @@ class Reader:
             return False
         return not any(e.label in qtype.labels and entity.start <= e.start and e.end <= entity.end
                        for e in chunk.entities)
+
+    def _head_stems(self, qtype: QuestionType) -> set[str]:
+        """Stems of the words naming what the question asks about ("town", "president")."""
+        return {stem for word in qtype.heads for stem in self.index.bm25.analyze(word)}
 
     def _names_head(self, text: str, chunk, entity, governor: str, heads: set[str]) -> bool:
         """Whether the span names the thing the question asks about: it depends on a head word
@@ -785,9 +789,9 @@ def _claim_by(who: str, text: str) -> tuple[int, int] | None:
     by_source = next(((start, end) for source, start, end in found if named[-1] in words(source)), None)
     if by_source is not None:
         return by_source
-    subject = [w for w in named if w not in _ARTICLES]
+    subject = [w for w in named if w not in ARTICLES]
     return next(((start, end) for _, start, end in found
-                 if subject and [w for w in words(text[start:end]) if w not in _ARTICLES][:len(subject)] == subject),
+                 if subject and [w for w in words(text[start:end]) if w not in ARTICLES][:len(subject)] == subject),
                 None)
 
 
@@ -831,13 +835,15 @@ def _patient(after: str, verb: str) -> bool:
 def _tagged_places(words: tuple[str, ...], hits: list[Hit]) -> tuple[str, ...]:
     """Those of `words` that the passages read tag as a place (GPE): "Kazakhstan" is one,
     "Eisenhower" in "Eisenhower's senator" is not."""
-    tagged = {re.sub(r"['’]s$", "", chunk.text[e.start:e.end]).lower()
+    tagged = {without_possessive(chunk.text[e.start:e.end]).lower()
               for chunk in {h.chunk.id: h.chunk for h in hits}.values() for e in chunk.entities if e.label == "GPE"}
     return tuple(w for w in words if w in tagged)
 
 
 def _place_root(word: str) -> str:
-    word = re.sub(r"['’]s$", "", word.lower())
+    """The lower-cased root of a place word: a demonym without its ending when 4+ letters
+    remain ("russian" -> "russ", "chinese" -> "chin"), else the word without a possessive."""
+    word = without_possessive(word.lower())
     root = _DEMONYM.sub("", word)
     return root if len(root) >= 4 else word
 
@@ -876,7 +882,6 @@ def _attached_share(text: str, start: int, end: int, sentence: _Sentence, terms:
     return sum(terms[t] for t in found) / (sum(terms.values()) or 1.0)
 
 
-_ARTICLES = frozenset("the a an".split())
 # "Who is the mayor of Almaty?", "What is the name of the mayor of Almaty?": the title asked about
 _TITLE_QUESTION = re.compile(r"\s*(?:who|what)\s+(?:is|are)\s+the\s+(?:names?\s+of\s+the\s+)?"
                              r"([^?]+?\s+(?:of|in)\s+[^?]+?)\s*\??\s*$", re.IGNORECASE)

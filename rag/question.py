@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from .text import words
+from .text import without_possessive, words
 
 PERSON_LIKE = frozenset({"PERSON", "ORG", "NORP"})
 DATE_LIKE = frozenset({"DATE", "TIME"})
@@ -37,7 +37,7 @@ MEANS_QUESTION = re.compile(r"\bhow\s+(?:did|does|do|was|were|is|are|can|could|h
 _SPEECH_OPENING = re.compile(r"^\s*what\s+(?:did|does|do|has|have|had)\s+", re.IGNORECASE)
 _SPEECH_VERB = re.compile(r"\b(?:say|said|tell|told|claim|claimed|announce|announced|report|reported|write|"
                           r"wrote|tweet|tweeted|warn|warned|add|added|state|stated)\b")
-_ARTICLES = frozenset("the a an".split())
+ARTICLES = frozenset("the a an".split())
 _PRONOUNS = frozenset("he she it they you we i this that".split())
 # what may follow the verb when "what" is the whole utterance: "What did X say (about Y)?", "What
 # did X tell the nation?"; not "What did X claim to transmit?" or "What did X say was mistaken?"
@@ -58,7 +58,7 @@ def speaker(question: str) -> str:
         named = [w.lower() for w in re.findall(r"[\w'’.-]+", who)]
         if len(who) > 80 or (len(named) == 1 and named[0] in _PRONOUNS):
             break  # "What did they claim about ...?" names nobody
-        if any(w not in _ARTICLES for w in named):  # "What did the report say?": not "the" + verb
+        if any(w not in ARTICLES for w in named):  # "What did the report say?": not "the" + verb
             told = verb.group() in ("tell", "told") and _ADDRESSEE.match(question, verb.end())
             return who if told or _SPEECH_REST.match(question, verb.end()) else ""
     return ""
@@ -145,7 +145,7 @@ def title_places(question: str, heads: frozenset[str]) -> tuple[str, ...]:
         name = re.escape(head)
         out += re.findall(rf"\b{name}\s+of\s+(?:the\s+)?([A-Z][\w’'-]*)", question, re.IGNORECASE)
         out += re.findall(rf"(?<=.)\b([A-Z][\w’'-]*?)(?:['’]s)?\s+{name}\b", question, re.IGNORECASE)
-    return tuple(dict.fromkeys(re.sub(r"['’]s$", "", w).lower() for w in out if w[:1].isupper()))
+    return tuple(dict.fromkeys(without_possessive(w).lower() for w in out if w[:1].isupper()))
 
 
 # An adverb between an auxiliary and its participle: "what was later discovered"

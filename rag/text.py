@@ -51,6 +51,18 @@ def _append_stripped(text: str, start: int, end: int, spans: list[tuple[int, int
         spans.append((start, end))
 
 
+_POSSESSIVE = re.compile(r"['’]s$")
+
+
+def without_possessive(word: str) -> str:
+    """`word` without a trailing possessive ("Kazakhstan's" -> "Kazakhstan")."""
+    return _POSSESSIVE.sub("", word)
+
+
+def is_possessive(word: str) -> bool:
+    return _POSSESSIVE.search(word) is not None
+
+
 def words(text: str) -> list[str]:
     """Lower-cased word tokens, apostrophes and inner hyphens kept."""
     return [w.lower().replace("’", "'") for w in _WORD.findall(text)]

@@ -479,11 +479,13 @@ class Reader:
                 continue
             governor = self._governor(chunk, entity) if head_typed else ""
             by_head = head_typed and self._names_head(text, chunk, entity, governor, heads)
+            # "Armenian Prime Minister Nikol Pashinyan" for "who is the chairman?": the name closing it
+            inner = _closing_name(chunk, entity, qtype) if by_head and entity.label not in qtype.labels else None
             if by_head and entity.pos == "PROPN" and (prior is None or prior < 0.6):
                 prior = 0.6  # "the town of Zhanaozen" answers "which town" whatever the tagger called it
             if prior is None:
                 continue
-            span = spans.trim(text, start, end)
+            span = spans.trim(text, start, end) if inner is None else (chunk.start + inner.start, chunk.start + inner.end)
             if span is None:
                 continue
             if entity.label == "NP":
@@ -893,6 +895,17 @@ _DEPARTED = re.compile(r"(?:,?\s+(?:who|which)(?:\s+(?:has|had|then|later|finall
                        r"\s+(?:resign\w*|stepp?(?:ed|s)?\s+down|quit|was\s+ousted|retired)\b", re.IGNORECASE)
 _UNTYPED_PRIOR = {"NP": 0.0, "PERSON": 0.6, "ORG": 0.6, "GPE": 0.5, "LOC": 0.5, "FAC": 0.6,
                   "PRODUCT": 0.6, "EVENT": 0.6, "WORK_OF_ART": 0.6, "NORP": 0.3, "LAW": 0.5}
+
+
+def _closing_name(chunk, entity, qtype: QuestionType):
+    """The entity of an asked kind that closes a descriptive phrase ("Armenian Prime Minister
+    [Nikol Pashinyan]"), or None: none closes it, it starts it ("Shanghai's financial district"
+    has none closing it), or the phrase is a list ("Slavonia and Vojvodina")."""
+    for e in chunk.entities:
+        if (e is not entity and e.label in qtype.labels and entity.start < e.start and e.end == entity.end):
+            before = chunk.text[entity.start:e.start]
+            return None if re.search(r",|;|&|\b(?:and|or)\b", before) else e
+    return None
 
 
 def _label_prior(qtype: QuestionType, label: str) -> float | None:

@@ -27,6 +27,16 @@ def test_the_csto_chair_is_answered_with_a_verbatim_cited_quote(assistant):
     assert len({c.article_id for c in daily_mail}) == 2
 
 
+def test_the_chairman_is_named_without_the_title_he_holds_elsewhere(assistant):
+    # "The CSTO's current chairman, Armenian Prime Minister Nikol Pashinyan, ...": the phrase
+    # names the chairman, but the name closing it is what a journalist quotes
+    answer = assistant.ask("Who is the chairman of the CSTO?")
+    assert answer.answer == "Nikol Pashinyan"
+    first = answer.citations[0]
+    assert first.quote.startswith("The CSTO's current chairman, Armenian Prime Minister Nikol Pashinyan")
+    assert first.quote[first.answer_start:first.answer_end] == "Nikol Pashinyan"
+
+
 def test_every_citation_quote_is_a_verbatim_slice_of_its_article(assistant, dev_set):
     for row in dev_set:
         answer = assistant.ask(row["question"])

@@ -86,3 +86,21 @@ def test_the_ranker_analysis_cache_is_bounded(assistant, monkeypatch):
     for question in ("Who chairs the CSTO?", "How old is Nazarbayev?", "Which US firm controls half of the Tengiz oilfield?"):
         _ask(assistant, reader, question)
         assert len(reader._passages) <= 2
+
+
+def test_a_span_the_ranker_is_sure_of_is_a_candidate_even_against_the_type_rules(assistant):
+    # "When ...?" wants a date; a span the ranker gives ~1.0 probability competes all the same
+    # (and wins here), while with `ranker_sure` off only dates and the like are read
+    question = "When did Nazarbayev step down?"
+    base = assistant.reader
+    ranker = FavouringRanker("anointed successor")
+    vector = assistant.embedder.encode([question])[0]
+    hits = assistant.retriever.retrieve(question, vector, base.settings.read_top)
+    off = Reader(base.index, replace(base.settings, ranker_sure=0.0), base.calibration, ranker)
+    assert off.analyze(question, vector, hits).candidates[0].text == "2019"
+    assert not any(c.text.endswith("anointed successor") for c in off.analyze(question, vector, hits).candidates)
+    sure = Reader(base.index, base.settings, base.calibration, ranker)
+    top = sure.analyze(question, vector, hits).candidates[0]
+    assert top.text == "his anointed successor" and top.label == "NP"
+    # a figure or date answers such a question best: the calibrated confidence says so
+    assert _ask(assistant, sure, question).answer is None

@@ -560,12 +560,12 @@ class Reader:
         security officers"), and the ranker gives it at least `ranker_sure_at` probability, or at
         least `ranker_backed` when the question wants no figure or date."""
         logp = ranked.get((chunk.id, entity.start, entity.end), -math.inf)
-        if _holds_asked(chunk, entity, qtype):
-            return False
-        if self._sure(logp):
-            return True
+        if logp == -math.inf:
+            return False  # not read by the ranker (most spans): no entity scan
         cut = self.settings.ranker_backed
-        return cut > 0 and not qtype.numeric and qtype.labels <= _NAME_LABELS and logp >= math.log(cut)
+        vouched = self._sure(logp) or (cut > 0 and not qtype.numeric and qtype.labels <= _NAME_LABELS
+                                       and logp >= math.log(cut))
+        return vouched and not _holds_asked(chunk, entity, qtype)
 
     def _sure(self, logp: float) -> bool:
         """Whether the span ranker is sure of a span it gives this log-probability."""

@@ -142,6 +142,16 @@ def test_a_title_held_elsewhere_or_no_longer_does_not_answer_who_holds_it_now(as
     assert any("Founding President of Kazakhstan Nursultan Nazarbayev" in c.quote for c in founding.citations[1:])
 
 
+def test_where_is_answered_by_the_place_a_preposition_names(assistant):
+    # "dozens of corpses lined up in a morgue": the morgue, not the "Kazakhstan" of "Kazakhstan
+    # forces" that the place rules alone found in the headline
+    answer = assistant.ask("Where were the corpses lined up?")
+    assert answer.answer == "morgue"
+    first = answer.citations[0]
+    assert first.outlet == "Daily Mail" and "dozens of corpses lined up in a morgue" in first.quote
+    assert first.quote[first.answer_start:first.answer_end] == "morgue"
+
+
 def test_what_was_done_is_answered_by_the_subject_of_the_passive(assistant):
     # "the burning mayor's office which was set on fire during unrest in Almaty": it answered
     # "unrest", the word beside the question's "in Almaty"

@@ -344,7 +344,7 @@ class Reader:
     def _known(self, stem: str) -> bool:
         """Whether an article has the term, or a term of five letters or more it derives from."""
         bm25 = self.index.bm25
-        return bool(bm25.terms(stem)) or any(bm25.terms(stem[:cut]) for cut in range(5, len(stem)))
+        return bm25.knows(stem) or any(bm25.knows(stem[:cut]) for cut in range(5, len(stem)))
 
     def _unknown_share(self, terms: dict[str, float], question: str = "") -> float:
         """Share of the question's idf mass in words no article contains ("France" here); an

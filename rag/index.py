@@ -133,6 +133,11 @@ class BM25Index:
         """The stemmed query terms of `text` that the index knows."""
         return [t for t in self.analyze(text) if t in self._model.vocab_dict]
 
+    def knows(self, term: str) -> bool:
+        """Whether `term`, already stemmed, is a term of the index (`terms` would stem it again:
+        "degener", the stem of "DeGeneres", stems to "degen")."""
+        return term in self._model.vocab_dict
+
     def has_prefix(self, prefix: str, longest: int) -> bool:
         """Whether a known term starts with `prefix` and is at most `longest` characters long."""
         vocabulary = self._vocabulary()

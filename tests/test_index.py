@@ -55,6 +55,14 @@ def test_bm25_ranks_the_document_with_the_rare_term_first(tmp_path):
     assert BM25Index.load(tmp_path / "bm25").search("How many officers were killed?", 3)[0].tolist() == [2, 0]
 
 
+def test_a_stem_is_looked_up_as_it_is_not_stemmed_again():
+    index = BM25Index.build(["One of Ellen DeGeneres' jokes backfired.", "The Committee met."])
+    assert index.analyze("DeGeneres") == ["degener"]
+    assert index.knows("degener") and index.knows("committe")
+    assert index.terms("degener") == []  # stemmed again it is "degen", which no document has
+    assert not index.knows("degen") and not index.knows("DeGeneres")
+
+
 def test_a_term_one_edit_away_or_starting_with_a_prefix_is_found():
     assert {"tokayev", "okaev", "tokaeev", "otkaev"} <= one_edit("tokaev")
     assert "tokaev" not in one_edit("tokaev") and "kotaev" not in one_edit("tokaev")

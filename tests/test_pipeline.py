@@ -72,6 +72,14 @@ def test_a_name_derived_from_a_mentioned_one_is_not_unmentioned(assistant):
     assert reader.unmentioned_names("What did the Japanese government say?") == ["Japanese"]
 
 
+def test_a_name_whose_stem_stems_again_differently_is_mentioned(assistant):
+    # "Organisation" stems to "organis", which stemmed again is "organi": the index has the first
+    reader = assistant.reader
+    assert reader.unmentioned_names("Which Organisation sent troops?") == []
+    assert reader.unmentioned_names("Which Committee was overrun?") == []
+    assert reader.unmentioned_names("Which Organisation sent troops to Chile?") == ["Chile"]
+
+
 def test_a_name_spelt_one_letter_differently_is_mentioned(assistant):
     reader = assistant.reader
     assert reader.unmentioned_names("Who is Tokaev?") == []  # the articles spell it Tokayev

@@ -104,3 +104,24 @@ def test_a_span_the_ranker_is_sure_of_is_a_candidate_even_against_the_type_rules
     assert top.text == "his anointed successor" and top.label == "NP"
     # a figure or date answers such a question best: the calibrated confidence says so
     assert _ask(assistant, sure, question).answer is None
+
+
+def test_for_an_untyped_question_the_ranker_picks_the_words_within_the_chosen_sentence(assistant):
+    # No expected answer type: the heuristics choose the sentence and a noun phrase ("unrest");
+    # a ranker that prefers another span of that sentence by `ranker_picks_untyped` or more
+    # answers with its span (trimmed), quoting the same sentence of the same outlet
+    question = "What did protesters set on fire in Almaty?"
+    base = assistant.reader
+    sentence = ("Pictured: An outside view of the burning mayor's office which was set on fire during unrest "
+                "in Almaty on January 6.")
+    ranker = FavouringRanker("Almaty")  # a parse subtree ("unrest in Almaty"), no heuristic candidate
+    off = _ask(assistant, Reader(base.index, replace(base.settings, ranker_picks_untyped=0.0), base.calibration,
+                                 ranker), question)
+    on = _ask(assistant, Reader(base.index, base.settings, base.calibration, ranker), question)
+    assert (off.answer, off.sentence) == ("unrest", sentence)
+    assert (on.answer, on.sentence) == ("unrest in Almaty", sentence)
+    assert on.citations[0].outlet == off.citations[0].outlet == "Daily Mail"
+    assert on.citations[0].quote[on.citations[0].answer_start:on.citations[0].answer_end] == "unrest in Almaty"
+    # a ranker that prefers the heuristic pick's own value ("the unrest") changes nothing
+    same = _ask(assistant, Reader(base.index, base.settings, base.calibration, FavouringRanker("unrest")), question)
+    assert (same.answer, same.sentence) == ("unrest", sentence)

@@ -125,3 +125,22 @@ def test_for_an_untyped_question_the_ranker_picks_the_words_within_the_chosen_se
     # a ranker that prefers the heuristic pick's own value ("the unrest") changes nothing
     same = _ask(assistant, Reader(base.index, base.settings, base.calibration, FavouringRanker("unrest")), question)
     assert (same.answer, same.sentence) == ("unrest", sentence)
+
+
+def test_for_a_typed_question_only_a_far_surer_ranker_picks_and_never_for_a_figure(assistant):
+    # (the sure-span bonus and the typed ranker weight off, so that only the pick can move it)
+    base = replace(assistant.reader.settings, ranker_sure=0.0, span_ranker=0.0)
+    question = "Which watchdog reported the nationwide internet blackout?"
+    sentence = ("A nationwide internet blackout was in effect in Kazakhstan early Thursday, according to internet "
+                "freedom watchdog Netblocks.")
+    ranker = FavouringRanker("Kazakhstan")  # about 1.0 against about 0 for "Netblocks"
+
+    def ask(question, **changes):
+        reader = Reader(assistant.reader.index, replace(base, **changes), assistant.reader.calibration, ranker)
+        answer = _ask(assistant, reader, question)
+        return answer.answer, answer.sentence
+
+    assert ask(question, ranker_picks_typed=0.0) == ("Netblocks", sentence)
+    assert ask(question) == ("Kazakhstan", sentence)
+    figure = "How many people have been detained?"  # the sentence holds "Kazakhstan" as well
+    assert ask(figure)[0] == ask(figure, ranker_picks_typed=0.0)[0] == "2,000"

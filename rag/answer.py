@@ -589,9 +589,10 @@ class Reader:
         ranker prefers, when it gives that span `ratio` times the probability of
         any span stating the heuristic pick's value ("the unrest" for "unrest"). The score stays:
         the heuristics chose the sentence; the ranker, reading it, the words. A pick a rule of
-        the sentence's grammar made (the passive's subject for "what was set on fire?") stays,
-        and a span around a name of the asked kind does not replace it ("beginning with the
-        town of Zhanaozen" for "which town?")."""
+        the sentence's grammar made stays: the passive's subject for "what was set on fire?",
+        or, for a typed question, a name the asked-about noun governs ("Russian President
+        Vladimir Putin" for "who is the president of Russia?"); and a span around a name of the
+        asked kind replaces nothing ("beginning with the town of Zhanaozen" for "which town?")."""
         top = candidates[0]
         if top.patient or (qtype.typed and top.named):
             return candidates

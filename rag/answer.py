@@ -496,13 +496,8 @@ class Reader:
         total = sum(terms.values()) or 1.0
         out = []
         # entities are sorted by start: only those starting inside the sentence are looked at
-        first = bisect.bisect_left(chunk.entities, sentence.start - chunk.start, key=lambda e: e.start)
-        for entity in chunk.entities[first:]:
+        for entity in _sentence_entities(chunk, sentence):
             start, end = chunk.start + entity.start, chunk.start + entity.end
-            if start >= sentence.end:
-                break
-            if end > sentence.end:
-                continue
             prior = None if entity.label == "ST" else _label_prior(qtype, entity.label)
             backed = prior is None and self._ranker_backed(qtype, ranked, chunk, entity)
             if backed:
@@ -597,11 +592,10 @@ class Reader:
         if top.patient or (qtype.typed and top.named):
             return candidates
         chunk = top.sentence.hit.chunk
-        lo, hi = top.sentence.start - chunk.start, top.sentence.end - chunk.start
         mine, best, best_logp = -math.inf, None, -math.inf
-        for entity in chunk.entities:
+        for entity in _sentence_entities(chunk, top.sentence):
             logp = ranked.get((chunk.id, entity.start, entity.end))
-            if logp is None or not (lo <= entity.start < entity.end <= hi):
+            if logp is None or entity.end <= entity.start:
                 continue
             if logp > best_logp:
                 best, best_logp = entity, logp
@@ -980,6 +974,16 @@ _DEPARTED = re.compile(r"(?:,?\s+(?:who|which)(?:\s+(?:has|had|then|later|finall
                        r"\s+(?:resign\w*|stepp?(?:ed|s)?\s+down|quit|was\s+ousted|retired)\b", re.IGNORECASE)
 _UNTYPED_PRIOR = {"NP": 0.0, "PERSON": 0.6, "ORG": 0.6, "GPE": 0.5, "LOC": 0.5, "FAC": 0.6,
                   "PRODUCT": 0.6, "EVENT": 0.6, "WORK_OF_ART": 0.6, "NORP": 0.3, "LAW": 0.5}
+
+
+def _sentence_entities(chunk, sentence: _Sentence):
+    """The chunk's candidate spans (offsets in the chunk, sorted by start) inside `sentence`."""
+    lo, hi = sentence.start - chunk.start, sentence.end - chunk.start
+    for entity in chunk.entities[bisect.bisect_left(chunk.entities, lo, key=lambda e: e.start):]:
+        if entity.start >= hi:
+            break
+        if entity.end <= hi:
+            yield entity
 
 
 def _holds_asked(chunk, entity, qtype: QuestionType) -> bool:

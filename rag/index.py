@@ -131,7 +131,7 @@ class BM25Index:
 
     def terms(self, text: str) -> list[str]:
         """The stemmed query terms of `text` that the index knows."""
-        return [t for t in self.analyze(text) if t in self._model.vocab_dict]
+        return [t for t in self.analyze(text) if self.knows(t)]
 
     def knows(self, term: str) -> bool:
         """Whether `term`, already stemmed, is a term of the index (`terms` would stem it again:
@@ -151,8 +151,7 @@ class BM25Index:
     def near_spelling(self, term: str) -> str | None:
         """A known term one edit (a letter dropped, added, changed or two swapped) from `term`
         (the first in alphabetical order when several are)."""
-        vocabulary = self._model.vocab_dict
-        return next((v for v in sorted(one_edit(term)) if v in vocabulary), None)
+        return next((v for v in sorted(one_edit(term)) if self.knows(v)), None)
 
     def _vocabulary(self) -> list[str]:
         if self._sorted is None:

@@ -126,23 +126,27 @@ def squad_train_sample(path: Path, articles: int = 40, questions: int = 1000,
     return _squad_set([r for r in rows if r["title"] in chosen], questions, rng)
 
 
-def squad_train_heldout(path: Path, questions: int = 1500, seed: int = 11) -> tuple[Passages, list[Question]]:
+def squad_train_heldout(path: Path, questions: int = 1500, seed: int = 11,
+                        rest: bool = False) -> tuple[Passages, list[Question]]:
     """SQuAD train articles the span ranker never fitted on (its held-out twelfth,
-    `train_reader.is_tuning`): all their paragraphs, sampled questions."""
+    `train_reader.is_tuning`): all their paragraphs, sampled questions (with `rest`: every
+    question of theirs that the sample leaves out, which the arbiter is fitted on)."""
     from .train_reader import is_tuning
 
-    return _squad_set([r for r in read_jsonl(path) if is_tuning(r["title"])], questions, random.Random(seed))
+    return _squad_set([r for r in read_jsonl(path) if is_tuning(r["title"])], questions, random.Random(seed), rest)
 
 
-def _squad_set(rows: list[dict], questions: int, rng: random.Random) -> tuple[Passages, list[Question]]:
-    """The paragraphs of `rows` as passages and `questions` of their questions, drawn by `rng`."""
+def _squad_set(rows: list[dict], questions: int, rng: random.Random,
+               rest: bool = False) -> tuple[Passages, list[Question]]:
+    """The paragraphs of `rows` as passages and `questions` of their questions, drawn by `rng`
+    (or, with `rest`, the questions not drawn)."""
     passages, pool = Passages(), []
     for row in rows:
         gold = passages.add(row["context"], squad_title(row["title"]), "Wikipedia")
         for qa in row["qas"]:
             pool.append(Question(qa["id"], qa["question"], tuple(qa["answers"]), gold, row["context"]))
-    picked = sorted(rng.sample(range(len(pool)), min(questions, len(pool))))
-    return passages, [pool[i] for i in picked]
+    picked = set(rng.sample(range(len(pool)), min(questions, len(pool))))
+    return passages, [q for i, q in enumerate(pool) if (i in picked) != rest]
 
 
 def seed_dev(path: Path) -> list[Question]:

@@ -82,6 +82,8 @@ def seed(ctx: EvalContext) -> dict:
         rows = [[has_answer(h.chunk.text, q.answers) for h in retriever.retrieve(q.question, v, 20, query_codes=c)]
                 for q, v, c in zip(answerable, vectors, codes)]
         out["retrieval"][mode] = retrieval_summary(rows, evalrun.KS)
+    out["answers"]["hybrid, without the arbiter"] = evalrun.seed_summary(
+        questions, evalrun.ask_all(assistant, questions, answering=evalrun.NO_ARBITER))
     out["answers"]["hybrid, heuristic extractor only"] = evalrun.seed_summary(
         questions, evalrun.ask_all(assistant, questions, answering=evalrun.HEURISTIC_ONLY))
     out["default_mode"] = "hybrid"
@@ -118,6 +120,8 @@ def squad_reader(ctx: EvalContext) -> dict:
     out["extractors"]["pipeline"] = evalrun.squad_v1_summary(questions, evalrun.read_given(corpus, questions, vectors))
     out["extractors"]["pipeline, never abstains"] = evalrun.squad_v1_summary(
         questions, evalrun.read_given(corpus, questions, vectors, abstain=False))
+    out["extractors"]["pipeline without the arbiter, never abstains"] = evalrun.squad_v1_summary(
+        questions, evalrun.read_given(corpus, questions, vectors, abstain=False, answering=evalrun.NO_ARBITER))
     out["extractors"]["pipeline, heuristic extractor only, never abstains"] = evalrun.squad_v1_summary(
         questions, evalrun.read_given(corpus, questions, vectors, abstain=False, answering=evalrun.HEURISTIC_ONLY))
     # the reason, means or utterance that "why", "how did ...?" and "what did X say?" answers
@@ -197,6 +201,8 @@ def news(ctx: EvalContext) -> dict:
     out["retrieval_held_out"].update(_stock_questions(ctx, corpus, held_out))
     for mode in evalrun.MODES:
         out["answers"][mode] = evalrun.squad_v1_summary(questions, evalrun.ask_all(corpus, questions, mode))
+    out["answers"]["hybrid, without the arbiter"] = evalrun.squad_v1_summary(
+        questions, evalrun.ask_all(corpus, questions, answering=evalrun.NO_ARBITER))
     out["answers"]["hybrid, heuristic extractor only"] = evalrun.squad_v1_summary(
         questions, evalrun.ask_all(corpus, questions, answering=evalrun.HEURISTIC_ONLY))
     return out

@@ -128,3 +128,24 @@ def test_where_outlets_disagree_the_rival_reports_stay_with_the_heuristic_value(
     ranker_side = Reader(base.index, base.settings, base.calibration, base.ranker, _always(True))
     reading, heuristic, alternative = _analysis(assistant, ranker_side, "Who currently leads the Russia-dominated military bloc?")
     assert len(reading.groups) == 2 and alternative is None
+
+
+def test_the_training_examples_are_the_questions_where_the_two_answers_score_differently(tmp_path, assistant):
+    from rag import evalrun
+    from rag.evalsets import Passages, Question
+    from rag.train_arbiter import examples
+
+    passages = Passages()
+    body = PIGS.split("---\n", 2)[2]
+    gold = passages.add(body, "Feral pigs spread north", "Reuters")
+    corpus = evalrun.open_corpus("pigs", passages, assistant.embedder, tmp_path, Settings(), progress=False)
+    questions = [Question("as", "What do wildlife officials in Texas regard the animals as?", ("pests",), gold),
+                 Question("states", "How many states have feral pigs spread to?", ("35",), gold)]
+    shipped = corpus.assistant.reader
+    reader = Reader(shipped.index, replace(shipped.settings, arbiter=False), shipped.calibration, shipped.ranker)
+    rows, better, weight, totals = examples(corpus, questions, assistant.embedder.encode(
+        [q.question for q in questions]), reader)
+    # the figure question offers no alternative (the ranker never replaces a figure): one example
+    assert (better, weight) == ([True], [1.0])
+    assert rows[0]["same_sentence"] == 0.0 and rows[0]["wh=what"] == 1.0 and rows[0]["best_p"] > 0.3
+    assert totals == {"questions": 2, "examples": 1, "heuristic_f1": 50.0, "ranker_f1": 100.0}

@@ -28,6 +28,7 @@ from .metrics import (
 )
 from .pipeline import Assistant, Settings
 from .records import Article, Block, Hit
+from .question import spell_out_dates
 from .retrieve import RetrievalSettings, Retriever
 from .text import content_hash
 
@@ -123,7 +124,7 @@ def retrieval_runs(corpus: EvalCorpus, questions: Sequence[Question], vectors: n
         gold_rows, answer_rows = [], []
         started = time.perf_counter()
         for q, vector, code in zip(questions, vectors, codes):
-            hits = retriever.retrieve(q.question, vector, max(KS), query_codes=code)
+            hits = retriever.retrieve(spell_out_dates(q.question), vector, max(KS), query_codes=code)
             gold_rows.append([q.gold in corpus.hit_passages(h) for h in hits])
             answer_rows.append([has_answer(h.chunk.text, q.answers) for h in hits])
         out[mode] = {"gold_passage": retrieval_summary(gold_rows, KS),
@@ -171,7 +172,8 @@ def read_given(corpus: EvalCorpus, questions: Sequence[Question], vectors: np.nd
         reader = Reader(reader.index, replace(reader.settings, **(answering or {})),
                         replace(reader.calibration, threshold=0.0) if not abstain else reader.calibration,
                         reader.ranker)
-    return [reader.read(q.question, v, gold_hits(corpus, q.gold)).to_dict() for q, v in zip(questions, vectors)]
+    return [reader.read(spell_out_dates(q.question), v, gold_hits(corpus, q.gold)).to_dict()
+            for q, v in zip(questions, vectors)]
 
 
 def span_scorer_given(corpus: EvalCorpus, questions: Sequence[Question]) -> list[dict] | None:

@@ -11,7 +11,7 @@ from . import evalrun
 from .evalsets import Passages, Question, news_corpus, news_split, seed_dev, squad_dev_corpus, squad_questions
 from .metrics import has_answer, retrieval_summary
 from .pipeline import Assistant, Settings
-from .question import CLAUSE_QUESTIONS
+from .question import CLAUSE_QUESTIONS, spell_out_dates
 from .retrieve import Retriever
 
 
@@ -43,7 +43,7 @@ class EvalContext:
             return self.questions_from.queries(questions)
         new = list(dict.fromkeys(q.question for q in questions if q.question not in self._queries))
         if new:
-            vectors, codes = embed_queries(self.embedder, new)
+            vectors, codes = embed_queries(self.embedder, [spell_out_dates(q) for q in new])  # as Assistant.ask does
             self._queries.update(zip(new, zip(vectors, codes)))
         found = [self._queries[q.question] for q in questions]
         return (np.stack([v for v, _ in found]) if found else np.zeros((0, self.embedder.dimension), np.float32),
@@ -79,7 +79,8 @@ def seed(ctx: EvalContext) -> dict:
         out["answers"][mode] = evalrun.seed_summary(questions, answers)
         retriever = Retriever(assistant.index, evalrun.variant(assistant.settings.retrieval, mode))
         vectors, codes = ctx.queries(answerable)
-        rows = [[has_answer(h.chunk.text, q.answers) for h in retriever.retrieve(q.question, v, 20, query_codes=c)]
+        rows = [[has_answer(h.chunk.text, q.answers)
+                 for h in retriever.retrieve(spell_out_dates(q.question), v, 20, query_codes=c)]
                 for q, v, c in zip(answerable, vectors, codes)]
         out["retrieval"][mode] = retrieval_summary(rows, evalrun.KS)
     out["answers"]["hybrid, without the arbiter"] = evalrun.seed_summary(

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
+from rag.eval import parse_args
 from rag.evalreport import render
 from rag.evalscore import citation_correct, score_answers
 from rag.evalsets import Passages, Question
@@ -162,3 +164,16 @@ def test_the_answer_tuning_variants_are_answer_settings_and_name_the_shipped_one
     assert variants("ranker_chunks", "3,5")[1] == ("5", {"ranker_chunks": 5})
     with pytest.raises(ValueError, match="no answer setting 'nonsense'"):
         variants("nonsense", "1")
+
+
+def test_the_evaluation_embeds_a_question_as_the_assistant_asks_it(tmp_path, assistant):
+    # "Jan. 6" is "January 6" in the articles: Assistant.ask spells it out before embedding and
+    # searching, so the retrieval rows must measure the same query
+    from rag.embed import embed_queries
+    from rag.evalsections import EvalContext
+
+    ctx = EvalContext(parse_args(["--cache", str(tmp_path)]), _embedder=assistant.embedder)
+    vectors, _ = ctx.queries([Question("a", "What happened at the Capitol on Jan. 6?", ())])
+    spelled, _ = embed_queries(assistant.embedder, ["What happened at the Capitol on January 6?"])
+    raw, _ = embed_queries(assistant.embedder, ["What happened at the Capitol on Jan. 6?"])
+    assert np.allclose(vectors[0], spelled[0]) and not np.allclose(vectors[0], raw[0])

@@ -25,7 +25,8 @@ from .question import (ADVERB, ARTICLES, DATE_LIKE, MEANS_QUESTION, NOT_CURRENT,
                        speaker)
 from .records import Answer, Article, Citation, Conflict, Hit
 from .store import CorpusIndex
-from .text import is_possessive, sentence_spans, without_possessive, words
+from .index import one_edit
+from .text import ascii_fold, is_possessive, sentence_spans, without_possessive, words
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 PASSAGE_CACHE = 4096  # chunks whose span-ranker analysis is kept between questions
@@ -448,7 +449,10 @@ class Reader:
         """Whether the articles name `name`: all its words are known (`_known`); or it is an
         acronym they spell out; or a demonym of a name they use ("Chinese" where they say
         "China"); or, for a word of six letters or more, they spell it one letter differently
-        ("Tokaev" for "Tokayev": transliterated names have several spellings)."""
+        ("Tokaev" for "Tokayev": transliterated names have several spellings); or they write it
+        with diacritics ("Galapagos" for "Galápagos", "Vucic" for "Vučić"), or, for five letters
+        or more, a capitalised word of theirs is one letter from it ("Shuga" for "Shunga",
+        "Bjornhold" for "Bjørnholt")."""
         bm25 = self.index.bm25
         stems = bm25.analyze(name)
         if all(self._known(stem) for stem in stems) or self._spelled_out(name):
@@ -456,7 +460,10 @@ class Reader:
         root = _place_root(name)
         if root != name.lower() and bm25.has_prefix(root, len(root) + 4):
             return True
-        return len(stems) == 1 and 6 <= len(stems[0]) <= MAX_SPELLING and bm25.near_spelling(stems[0]) is not None
+        if len(stems) == 1 and 6 <= len(stems[0]) <= MAX_SPELLING and bm25.near_spelling(stems[0]) is not None:
+            return True
+        folded, names = ascii_fold(name), self.index.name_forms()
+        return folded in names or (5 <= len(folded) <= MAX_SPELLING and not one_edit(folded).isdisjoint(names))
 
     def _spelled_out(self, word: str) -> bool:
         """Whether `word` is an acronym ("GDP") whose name an article spells out ("Gross

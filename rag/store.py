@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -37,12 +38,13 @@ from .index import BM25Index, DenseIndex
 from .ingest import MAX_FILE_BYTES, METADATA_FILE, REMOVED_FILE, IngestError, check_inside, load_seeds, seed_files
 from .records import Article, Block, Chunk, Entity, Occurrence
 from .spans import name_initials
-from .text import sentence_spans
+from .text import ascii_fold, sentence_spans, without_possessive
 
 FORMAT = 1
 # Bump when ingestion or annotation rules change, so existing indexes are rebuilt.
 PIPELINE_VERSION = "2026-11-30.1"
 CURRENT = "CURRENT"
+_LETTER_WORD = re.compile(r"\b[^\W\d_][\w'’-]*")  # a word starting with a letter, any script
 ACRONYMS_FILE = "acronyms.txt"
 VERIFY_LIMIT = 256 * 1024 * 1024  # indexes up to this size are checksummed on every load
 
@@ -75,6 +77,7 @@ class CorpusIndex:
     folder: Path | None = None
     late: TokenCodes | None = None  # word-piece codes per chunk; None: the embedder made none
     acronyms: frozenset[str] | None = None  # see `initials`; None until first asked for
+    names: frozenset[str] | None = None  # see `name_forms`; None until first asked for
 
     def initials(self) -> frozenset[str]:
         """The initials of every multi-word name in the articles ("gdp" where one says "Gross
@@ -88,6 +91,28 @@ class CorpusIndex:
             else:
                 self.acronyms = acronyms_of(self.articles.values())
         return self.acronyms
+
+    def name_forms(self) -> frozenset[str]:
+        """The articles' capitalised words, folded (`names_of`), worked out at first use: what a
+        question's name is compared with when it is spelt without diacritics or one letter
+        differently."""
+        if self.names is None:
+            self.names = names_of(self.articles.values())
+        return self.names
+
+
+def names_of(articles: Iterable[Article]) -> frozenset[str]:
+    """The names of the articles' headlines and texts: words they only ever capitalise
+    ("Galápagos", not a sentence's first "While"), lower-cased without diacritics
+    ("galapagos"), hyphenated words whole and in parts."""
+    capitalised: set[str] = set()
+    lower: set[str] = set()
+    for article in articles:
+        for text in (article.headline, article.text):
+            for word in _LETTER_WORD.findall(text):
+                for form in {word, *word.split("-")}:  # "anti-Russian": "Russian" is still a name
+                    (capitalised if form[:1].isupper() else lower).add(ascii_fold(without_possessive(form)))
+    return frozenset(capitalised - lower - {""})
 
 
 def acronyms_of(articles: Iterable[Article]) -> frozenset[str]:

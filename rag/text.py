@@ -75,6 +75,17 @@ def normalize(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+_UNDECOMPOSED = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ß": "ss", "æ": "ae",
+                               "Æ": "AE", "œ": "oe", "Œ": "OE", "ı": "i", "þ": "th", "ð": "d"})
+
+
+def ascii_fold(text: str) -> str:
+    """`text` lower-cased without diacritics, as a question typed on a plain keyboard spells it:
+    "Galápagos" -> "galapagos", "Bjørnholt" -> "bjornholt", "Vučić" -> "vucic"."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSED))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
 def content_hash(*parts: str, length: int = 16) -> str:
     """A short, stable hex id for a piece of content."""
     digest = hashlib.sha256()

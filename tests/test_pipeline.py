@@ -91,6 +91,24 @@ def test_a_name_spelt_one_letter_differently_is_mentioned(assistant):
     _first_cites(answer, "Daily Mail", "directed at Nazarbayev, who is 81 and had ruled")
 
 
+def test_a_name_typed_without_diacritics_or_five_letters_one_off_is_mentioned(assistant):
+    reader = assistant.reader
+    assert reader.unmentioned_names("Who is Aleksandar Vučić?") == []  # the articles write Vucic
+    assert reader.unmentioned_names("When did Askar Mamim resign?") == []  # Mamin
+    assert reader.unmentioned_names("When did Askar Mamimo resign?") == ["Mamimo"]  # two letters off
+    assert reader.unmentioned_names("Who is Mamn?") == ["Mamn"]  # four letters: too short to guess
+
+
+def test_the_name_forms_are_capitalised_words_folded_to_plain_letters():
+    from rag.records import Article, Block
+    from rag.store import names_of
+
+    text = ("Darwin sailed to the Galápagos with Bjørnholt's notes on Turko-Persian art and anti-Vučić tracts. "
+            "While at sea he read; a while later, the Beagle.")
+    forms = names_of([Article("a", "Reuters", "Vučić speaks", text, blocks=(Block(0, len(text), "body"),))])
+    assert forms == {"darwin", "galapagos", "bjornholt", "turko-persian", "turko", "persian", "vucic", "beagle"}
+
+
 def test_a_passive_without_an_agent_does_not_answer_who_did_it(assistant):
     answer = assistant.ask("Who poisoned Alexei Navalny?")
     assert answer.answer is None

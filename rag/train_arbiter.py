@@ -19,15 +19,17 @@ def examples(corpus, questions, vectors, reader) -> tuple[list[dict], list[bool]
     from . import evalrun
     from .arbiter import features
     from .metrics import best_score, f1_score
+    from .question import spell_out_dates
 
     rows, better, weight = [], [], []
     heuristic = ranker = 0.0
     for q, vector in zip(questions, vectors):
-        reading = reader.analyze(q.question, vector, evalrun.gold_hits(corpus, q.gold))
+        asked = spell_out_dates(q.question)  # as Assistant.ask reads it
+        reading = reader.analyze(asked, vector, evalrun.gold_hits(corpus, q.gold))
         if reading is None:
             continue
-        _, answer, clause = reader.heuristic_answer(q.question, reading)
-        alternative = reader.alternative(q.question, reading, answer, clause)
+        _, answer, clause = reader.heuristic_answer(asked, reading)
+        alternative = reader.alternative(asked, reading, answer, clause)
         mine = best_score(f1_score, answer, q.answers)
         heuristic += mine
         if alternative is None:

@@ -106,10 +106,26 @@ def acronym(text: str) -> str:
 _NAME_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:(?:of|and|for|the)\s+)?[A-Z][\w'’-]*){1,5}")
 
 
+_ROMAN = re.compile(r"^(?:I{1,3}|IV|V|VI{1,3}|IX|X)$")
+
+
 def name_initials(text: str) -> set[str]:
     """The initials of every multi-word name in `text`, lower-cased ("gdp" where it says
-    "Gross Domestic Product"): the acronyms it spells out."""
-    return {acronym(m.group()) for m in _NAME_RUN.finditer(text)}
+    "Gross Domestic Product"): the acronyms it spells out. A name opening a sentence counts
+    without its article too ("The Department of Homeland Security": "dhs"), and a closing
+    Roman numeral is kept whole ("World War II": "wwii")."""
+    out = set()
+    for match in _NAME_RUN.finditer(text):
+        name = match.group()
+        names = [name]
+        if name.split(maxsplit=1)[0] in ("The", "A", "An") and len(name.split()) > 2:
+            names.append(name.split(maxsplit=1)[1])
+        for each in names:
+            out.add(acronym(each))
+            last = each.split()[-1]
+            if _ROMAN.match(last):
+                out.add(acronym(" ".join(each.split()[:-1])) + last.lower())
+    return out
 
 
 _HEDGES = frozenset("the a an some about around approximately roughly nearly almost".split())

@@ -310,3 +310,11 @@ def test_a_question_asks_for_the_dead_the_hurt_or_the_held():
 ])
 def test_a_what_did_x_say_question_names_its_speaker(question, who):
     assert speaker(question) == who
+
+
+def test_the_initials_of_a_name_drop_a_sentences_article_and_keep_a_roman_numeral():
+    text = ("The Department of Homeland Security was created after the attacks. Gross Domestic Product fell "
+            "as World War II ended.")
+    assert spans.name_initials(text) == {"tdhs", "dhs", "gdp", "wwi", "wwii"}
+    # two words after "The" are no name of their own ("The Kremlin" is not "k")
+    assert spans.name_initials("The Kremlin said so.") == {"tk"}

@@ -45,7 +45,8 @@ FORMAT = 1
 PIPELINE_VERSION = "2026-11-30.1"
 CURRENT = "CURRENT"
 _LETTER_WORD = re.compile(r"\b[^\W\d_][\w'’-]*")  # a word starting with a letter, any script
-ACRONYMS_FILE = "acronyms-2.txt"  # "-2": the rules of spans.name_initials of 2026-12-01; an index with none works them out
+# "-2": spans.name_initials' rules of 2026-12-01; an index built without the file works them out
+ACRONYMS_FILE = "acronyms-2.txt"
 VERIFY_LIMIT = 256 * 1024 * 1024  # indexes up to this size are checksummed on every load
 
 

@@ -441,9 +441,7 @@ class Reader:
         """Capitalised words of the question (not its first word) that no article contains,
         neither as such nor as the name they derive from ("Belarusian" counts as mentioned
         where the articles say "Belarus")."""
-        names = [without_possessive(m.group())  # "the IMF's lending" names the IMF
-                 for m in re.finditer(r"(?<!^)(?<![.?!] )\b[A-Z][\w'’-]+", question.strip())]
-        return [n for n in dict.fromkeys(names) if self.index.bm25.analyze(n) and not self._mentioned(n)]
+        return [n for n in _question_names(question) if self.index.bm25.analyze(n) and not self._mentioned(n)]
 
     def _mentioned(self, name: str) -> bool:
         """Whether the articles name `name`: all its words are known (`_known`); or it is an
@@ -476,13 +474,17 @@ class Reader:
         return bm25.knows(stem) or any(bm25.knows(stem[:cut]) for cut in range(5, len(stem)))
 
     def _unknown_share(self, terms: dict[str, float], question: str = "") -> float:
-        """Share of the question's idf mass in words no article contains ("France" here); an
-        acronym an article spells out is known."""
+        """Share of the question's idf mass in words no article contains ("France" here); a
+        name the articles are taken to mention (`_mentioned`: an acronym they spell out, a name
+        they write with diacritics or one letter differently) is known."""
         if not terms:
             return 0.0
+        analyze = self.index.bm25.analyze
         unknown = {t: w for t, w in terms.items() if not self._known(t)}
-        spelled = {w.lower() for w in _ACRONYM.findall(question) if w.lower() in unknown and self._spelled_out(w)}
-        return sum(w for t, w in unknown.items() if t not in spelled) / sum(terms.values())
+        named = dict.fromkeys([*_ACRONYM.findall(question), *_question_names(question)])
+        mentioned = {stem for name in named if unknown.keys() & set(analyze(name)) and self._mentioned(name)
+                     for stem in analyze(name)}
+        return sum(w for t, w in unknown.items() if t not in mentioned) / sum(terms.values())
 
     def _lexical(self, text: str, terms: dict[str, float]) -> float:
         """Share of the question's idf mass that `text` contains.
@@ -1082,6 +1084,13 @@ _DEPARTED = re.compile(r"(?:,?\s+(?:who|which)(?:\s+(?:has|had|then|later|finall
                        r"\s+(?:resign\w*|stepp?(?:ed|s)?\s+down|quit|was\s+ousted|retired)\b", re.IGNORECASE)
 _UNTYPED_PRIOR = {"NP": 0.0, "PERSON": 0.6, "ORG": 0.6, "GPE": 0.5, "LOC": 0.5, "FAC": 0.6,
                   "PRODUCT": 0.6, "EVENT": 0.6, "WORK_OF_ART": 0.6, "NORP": 0.3, "LAW": 0.5}
+
+
+def _question_names(question: str) -> list[str]:
+    """Capitalised words of a question, its first word (and a sentence's) left out, each once;
+    a possessive dropped ("the IMF's lending" names the IMF)."""
+    return list(dict.fromkeys(without_possessive(m.group())
+                              for m in re.finditer(r"(?<!^)(?<![.?!] )\b[A-Z][\w'’-]+", question.strip())))
 
 
 def _restates(span: str, question_words: set[str]) -> bool:

@@ -99,6 +99,17 @@ def test_a_name_typed_without_diacritics_or_five_letters_one_off_is_mentioned(as
     assert reader.unmentioned_names("Who is Mamn?") == ["Mamn"]  # four letters: too short to guess
 
 
+def test_a_name_taken_as_mentioned_is_no_unknown_word_to_the_confidence_model(assistant):
+    def unknown(question):
+        vector = assistant.embedder.encode([question])[0]
+        hits = assistant.retriever.retrieve(question, vector, 10)
+        return assistant.reader.analyze(question, vector, hits).features["unknown"]
+
+    assert unknown("What did Aleksandar Vučić say?") == unknown("What did Aleksandar Vucic say?") == 0.0
+    assert unknown("What did the GDP do?") == 0.0  # "Gross Domestic Product"
+    assert unknown("What did the IMF say?") > 0.3
+
+
 def test_the_name_forms_are_capitalised_words_folded_to_plain_letters():
     from rag.records import Article, Block
     from rag.store import names_of

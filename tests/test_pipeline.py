@@ -325,7 +325,7 @@ def test_an_acronym_finds_the_name_an_article_spells_out(assistant):
     assert unknown.note == "The articles never mention IMF."
 
 
-def test_the_acronyms_articles_spell_out_are_worked_out_at_build_time(assistant, seed_index_dir):
+def test_the_acronyms_and_names_of_the_articles_are_worked_out_at_build_time(assistant, seed_index_dir):
     saved = (store.current_folder(seed_index_dir) / store.ACRONYMS_FILE).read_text(encoding="utf-8").split()
     assert {"gdp", "csto"} <= set(saved)  # "Gross Domestic Product", "Collective Security Treaty Organisation"
     assert "imf" not in saved
@@ -335,6 +335,11 @@ def test_the_acronyms_articles_spell_out_are_worked_out_at_build_time(assistant,
     # an index built before the file existed works them out from its articles
     older = replace(loaded, folder=None, acronyms=None)
     assert older.initials() == frozenset(saved)
+    # the same for the names a question's spelling is compared with ("vucic" for Vučić)
+    names = (store.current_folder(seed_index_dir) / store.NAMES_FILE).read_text(encoding="utf-8").split()
+    assert {"vucic", "tokayev", "zhanaozen"} <= set(names) and "while" not in names
+    assert loaded.names is None and loaded.name_forms() == frozenset(names)
+    assert replace(loaded, folder=None, names=None).name_forms() == frozenset(names)
 
 
 def test_the_outlet_filter_keeps_only_that_outlets_passages(assistant):

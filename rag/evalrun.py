@@ -210,7 +210,8 @@ def squad_v1_summary(questions: Sequence[Question], answers: Sequence[dict]) -> 
     answered = [(q, a) for q, a in zip(questions, answers) if a.get("answer") is not None]
     confidences = [float(a.get("confidence", 0.0)) for _, a in answered]
     correct = [best_score(f1_score, a["answer"], q.answers) >= CORRECT_F1 for q, a in answered]
-    return {"exact_match": round(score.exact_match, 2), "f1": round(score.f1, 2), "questions": score.total,
+    # four decimals: a target is judged on these, and 59.996 must not read as 60
+    return {"exact_match": round(score.exact_match, 4), "f1": round(score.f1, 4), "questions": score.total,
             "abstained": round(100.0 * abstained / len(answers), 2),
             "calibration": calibration_table(confidences, correct),
             "ece": round(expected_calibration_error(confidences, correct), 4) if confidences else None}

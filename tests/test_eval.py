@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pytest
 
+from rag import evalrun
 from rag.eval import parse_args
 from rag.evalreport import render
 from rag.evalscore import citation_correct, score_answers
@@ -93,6 +94,18 @@ def test_report_checks_targets_on_unrounded_figures():
     # ... the verdict does not: 1,389 of 1,494 questions is 92.97%, one short of 93%
     assert ("Against the target: hybrid R@1 76.1 >= 75: met; hybrid R@5 92.97 < 93: missed "
             "(1,389 of 1,494; 1,390 needed).") in text
+
+
+def test_squad_f1_keeps_enough_digits_that_a_target_is_not_rounded_up():
+    # 2,999 questions answered exactly and one answered "x y z w v" against "x": F1 on that one
+    # is 2/6, so the mean is 100 * (2999 + 1/3) / 3000 = 99.9778, which two decimals show as 99.98
+    questions = [Question(f"q{i}", "?", ("x",)) for i in range(3000)]
+    answers = [{"answer": "x"}] * 2999 + [{"answer": "x y z w v"}]
+    summary = evalrun.squad_v1_summary(questions, answers)
+    assert summary["f1"] == round(100 * (2999 + 1 / 3) / 3000, 4) == 99.9778
+    reader = {"command": "c", "date": "d", "machine": "m", "limit": None, "seconds": 1.0, "questions": 3000,
+              "set": "sample", "extractors": {"pipeline": {**summary, "f1": 59.9962}}}
+    assert "pipeline F1 59.9962 < 60: missed" in render({"sections": {"squad-reader": reader}})
 
 
 def test_tiny_seed_run_writes_consistent_report(tmp_path, seed_index_dir):

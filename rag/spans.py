@@ -113,13 +113,20 @@ def name_initials(text: str) -> set[str]:
     """The initials of every multi-word name in `text`, lower-cased ("gdp" where it says
     "Gross Domestic Product"): the acronyms it spells out. A name opening a sentence counts
     without its article too ("The Department of Homeland Security": "dhs"), and a closing
-    Roman numeral is kept whole ("World War II": "wwii")."""
+    Roman numeral is kept whole ("World War II": "wwii"). A name's tail of three capitalised
+    words or more counts as well: what comes before it qualifies it ("United States Department
+    of Homeland Security" spells out "dhs")."""
     out = set()
     for match in _NAME_RUN.finditer(text):
         name = match.group()
         names = [name]
         if name.split(maxsplit=1)[0] in ("The", "A", "An") and len(name.split()) > 2:
             names.append(name.split(maxsplit=1)[1])
+        tokens = name.split()
+        for i in range(1, len(tokens)):
+            tail = tokens[i:]
+            if tail[0][:1].isupper() and sum(w[:1].isupper() for w in tail) >= 3:
+                names.append(" ".join(tail))
         for each in names:
             out.add(acronym(each))
             last = each.split()[-1]

@@ -45,8 +45,9 @@ FORMAT = 1
 PIPELINE_VERSION = "2026-11-30.1"
 CURRENT = "CURRENT"
 _LETTER_WORD = re.compile(r"\b[^\W\d_][\w'’-]*")  # a word starting with a letter, any script
-# "-2": spans.name_initials' rules of 2026-12-01; an index built without the file works them out
-ACRONYMS_FILE = "acronyms-2.txt"
+# "-3": spans.name_initials' rules of 2026-12-01 (a name's tails); an index built without the
+# file works them out at first use
+ACRONYMS_FILE = "acronyms-3.txt"
 NAMES_FILE = "names.txt"  # see CorpusIndex.name_forms
 VERIFY_LIMIT = 256 * 1024 * 1024  # indexes up to this size are checksummed on every load
 

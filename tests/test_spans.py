@@ -318,3 +318,12 @@ def test_the_initials_of_a_name_drop_a_sentences_article_and_keep_a_roman_numera
     assert spans.name_initials(text) == {"tdhs", "dhs", "gdp", "wwi", "wwii"}
     # two words after "The" are no name of their own ("The Kremlin" is not "k")
     assert spans.name_initials("The Kremlin said so.") == {"tk"}
+
+
+def test_the_initials_of_a_name_count_its_tails_of_three_capitalised_words():
+    # SQuAD train: "What did the DHS focus on?" of a paragraph that only ever says "the United
+    # States Department of Homeland Security"
+    text = "an agency called the United States Department of Homeland Security was created"
+    assert spans.name_initials(text) == {"usdhs", "sdhs", "dhs"}
+    # a tail of two capitalised words is no name of its own: "Domestic Product" is not "dp"
+    assert spans.name_initials("Gross Domestic Product fell") == {"gdp"}

@@ -31,6 +31,7 @@ from .text import ascii_fold, is_possessive, sentence_spans, without_possessive,
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 PASSAGE_CACHE = 4096  # chunks whose span-ranker analysis is kept between questions
 _ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")  # "GDP", "CSTO"
+_ACRONYM_FORM = re.compile(r"[A-Z][A-Za-z]{1,6}")  # ... "DDTs", "DoD" (two capitals or more)
 MAX_SPELLING = 30  # longer words are not looked up by near spelling (a pasted blob is no name)
 _DEMONYM = re.compile(r"(?:ese|ian|ean|an|ish|i)$")  # "Chinese", "Belarusian", "Afghan", "Israeli"
 # Words that carry no content in a question.
@@ -450,7 +451,10 @@ class Reader:
         ("Tokaev" for "Tokayev": transliterated names have several spellings); or they write it
         with diacritics ("Galapagos" for "Galápagos", "Vucic" for "Vučić"), or, for five letters
         or more, a capitalised word of theirs is one letter from it ("Shuga" for "Shunga",
-        "Bjornhold" for "Bjørnholt")."""
+        "Bjornhold" for "Bjørnholt"). An acronym's plural is mentioned where the acronym is
+        ("DDTs", "NGOs")."""
+        if len(name) > 2 and name.endswith("s") and name[:-1].isupper() and self._mentioned(name[:-1]):
+            return True
         bm25 = self.index.bm25
         stems = bm25.analyze(name)
         if all(self._known(stem) for stem in stems) or self._spelled_out(name):
@@ -465,8 +469,10 @@ class Reader:
 
     def _spelled_out(self, word: str) -> bool:
         """Whether `word` is an acronym ("GDP") whose name an article spells out ("Gross
-        Domestic Product")."""
-        return bool(_ACRONYM.fullmatch(word)) and word.lower() in self.index.initials()
+        Domestic Product"), one with a connector's letter too ("DoD" for "Department of
+        Defense")."""
+        return (bool(_ACRONYM_FORM.fullmatch(word)) and sum(c.isupper() for c in word) >= 2
+                and word.lower() in self.index.initials())
 
     def _known(self, stem: str) -> bool:
         """Whether an article has the term, or a term of five letters or more it derives from."""
@@ -809,19 +815,25 @@ class Reader:
 
     def _agentless(self, text: str, sentence: _Sentence, verb: str) -> bool:
         """Whether the sentence has the question's verb only in the passive without "by"
-        ("Navalny, who was also poisoned in 2020"): it names no one who did it."""
+        ("Navalny, who was also poisoned in 2020"): it names no one who did it. A progressive
+        ("the RNVR was manning AA guns") is active, and the agent may come a few words on, within
+        its clause ("which was controlled at the time by Vichy France")."""
         stem = self.index.bm25.analyze(verb)
         if not stem:
             return False
         found = False
-        tokens = re.findall(r"[\w'’-]+", text[sentence.start:sentence.end].lower())
+        said = text[sentence.start:sentence.end].lower()
+        matches = list(re.finditer(r"[\w'’-]+", said))
+        tokens = [m.group() for m in matches]
         for i, token in enumerate(tokens):
             if self.index.bm25.analyze(token)[:1] != stem[:1]:
                 continue
             found = True
             before = tokens[max(0, i - 3):i]
-            passive = any(w in ("was", "were", "been", "being", "is", "are", "be") for w in before)
-            if not passive or "by" in tokens[i + 1:i + 4]:
+            passive = not token.endswith("ing") and any(
+                w in ("was", "were", "been", "being", "is", "are", "be") for w in before)
+            clause = re.split(r"[,;:()]", said[matches[i].end():], maxsplit=1)[0]
+            if not passive or "by" in re.findall(r"[\w'’-]+", clause)[:6]:
                 return False  # an active use, or a passive that names the agent
         return found
 

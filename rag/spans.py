@@ -115,7 +115,8 @@ def name_initials(text: str) -> set[str]:
     without its article too ("The Department of Homeland Security": "dhs"), and a closing
     Roman numeral is kept whole ("World War II": "wwii"). A name's tail of three capitalised
     words or more counts as well: what comes before it qualifies it ("United States Department
-    of Homeland Security" spells out "dhs")."""
+    of Homeland Security" spells out "dhs"). A name with "of", "and", "for" or "the" inside has
+    its initials with theirs too ("Department of Defense": "dd" and "dod")."""
     out = set()
     for match in _NAME_RUN.finditer(text):
         name = match.group()
@@ -129,6 +130,8 @@ def name_initials(text: str) -> set[str]:
                 names.append(" ".join(tail))
         for each in names:
             out.add(acronym(each))
+            if any(w[:1].islower() for w in each.split()):
+                out.add("".join(w[0] for w in each.split()).lower())  # "dod": Department of Defense
             last = each.split()[-1]
             if _ROMAN.match(last):
                 out.add(acronym(" ".join(each.split()[:-1])) + last.lower())

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 import shutil
 from dataclasses import replace
+from types import SimpleNamespace
 
 import pytest
 
@@ -126,6 +127,20 @@ def test_a_passive_without_an_agent_does_not_answer_who_did_it(assistant):
     assert answer.note == "The articles report it but never say who did it."
     assert "who was also poisoned in 2020" in answer.citations[0].quote
     assert answer.confidence < assistant.reader.calibration.threshold
+
+
+@pytest.mark.parametrize("sentence, verb, agentless", [
+    ("Navalny, who was also poisoned in 2020, was jailed.", "poisoned", True),
+    # the agent a few words on, within the clause
+    ("Japan seized Indochina, which was controlled at the time by Vichy France.", "controlled", False),
+    # ... but not in the next clause
+    ("Indochina was controlled at the time, as told by Vichy France.", "controlled", True),
+    # a progressive is active: its subject did it
+    ("By 1914 the Royal Naval Volunteer Reserve was manning AA guns.", "manned", False),
+])
+def test_a_passive_names_its_agent_within_its_clause(assistant, sentence, verb, agentless):
+    span = SimpleNamespace(start=0, end=len(sentence))
+    assert assistant.reader._agentless(sentence, span, verb) is agentless
 
 
 def test_reports_that_differ_are_shown_beside_their_outlets(assistant):
@@ -323,6 +338,10 @@ def test_an_acronym_finds_the_name_an_article_spells_out(assistant):
     unknown = assistant.ask("How much of the IMF's lending went to Kazakhstan?")
     assert unknown.answer is None
     assert unknown.note == "The articles never mention IMF."
+    # an acronym's plural is mentioned where the acronym is, spelt out ("GDPs") or as such ("CSTOs")
+    assert assistant.reader._mentioned("GDPs") and assistant.reader._mentioned("CSTOs")
+    assert not assistant.reader._mentioned("IMFs")
+    assert not assistant.reader._spelled_out("Gdp")  # one capital: no acronym
 
 
 def test_the_acronyms_and_names_of_the_articles_are_worked_out_at_build_time(assistant, seed_index_dir):

@@ -315,7 +315,7 @@ def test_a_what_did_x_say_question_names_its_speaker(question, who):
 def test_the_initials_of_a_name_drop_a_sentences_article_and_keep_a_roman_numeral():
     text = ("The Department of Homeland Security was created after the attacks. Gross Domestic Product fell "
             "as World War II ended.")
-    assert spans.name_initials(text) == {"tdhs", "dhs", "gdp", "wwi", "wwii"}
+    assert spans.name_initials(text) == {"tdhs", "dhs", "gdp", "wwi", "wwii", "tdohs", "dohs"}
     # two words after "The" are no name of their own ("The Kremlin" is not "k")
     assert spans.name_initials("The Kremlin said so.") == {"tk"}
 
@@ -324,6 +324,11 @@ def test_the_initials_of_a_name_count_its_tails_of_three_capitalised_words():
     # SQuAD train: "What did the DHS focus on?" of a paragraph that only ever says "the United
     # States Department of Homeland Security"
     text = "an agency called the United States Department of Homeland Security was created"
-    assert spans.name_initials(text) == {"usdhs", "sdhs", "dhs"}
+    assert spans.name_initials(text) == {"usdhs", "sdhs", "dhs", "usdohs", "sdohs", "dohs"}
     # a tail of two capitalised words is no name of its own: "Domestic Product" is not "dp"
     assert spans.name_initials("Gross Domestic Product fell") == {"gdp"}
+
+
+def test_the_initials_of_a_name_with_a_connector_are_kept_with_its_letter_too():
+    # "DoD" is how the Department of Defense writes itself
+    assert spans.name_initials("a plan of the Department of Defense") == {"dd", "dod"}

@@ -57,12 +57,25 @@ def test_a_damaged_quantised_model_is_made_again(folder, texts, tmp_path):
     assert (damaged / bin_file).read_bytes() == (folder / bin_file).read_bytes()
 
 
+def _int8_dot_products() -> bool:
+    """Whether the CPU has int8 dot-product instructions (VNNI, AMX). Without them (AVX2 only)
+    OpenVINO sums pairs of u8 x s8 products in saturating 16-bit registers, and vectors drift
+    further from fp32: on a 2-CPU AVX2 EPYC, min 0.9915 and mean 0.9943 against 0.99 and 0.996
+    with VNNI; EVAL.md's int8-build figures stayed within 0.46 points there."""
+    try:
+        flags = set(Path("/proc/cpuinfo").read_text().split())
+    except OSError:
+        return True
+    return bool(flags & {"avx512_vnni", "avx_vnni", "amx_int8"})
+
+
 def test_vectors_stay_close_to_fp32_and_keep_their_rows(folder, texts):
     fast = OpenVinoEmbedder(folder)
     vectors = fast.encode(texts)
     reference = OnnxEmbedder(folder, "fp32").encode(texts)
     cosines = np.sum(vectors * reference, axis=1)
-    assert cosines.min() > 0.99 and cosines.mean() > 0.996, cosines
+    least, mean = (0.99, 0.996) if _int8_dot_products() else (0.985, 0.992)
+    assert cosines.min() > least and cosines.mean() > mean, cosines
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     # Length sorting and concurrent batches put every row back in its place: each text alone
     # gives its own row (int8 ranges are fixed, so a batch's padding changes nothing).

@@ -119,22 +119,18 @@ def name_initials(text: str) -> set[str]:
     its initials with theirs too ("Department of Defense": "dd" and "dod")."""
     out = set()
     for match in _NAME_RUN.finditer(text):
-        name = match.group()
-        names = [name]
-        if name.split(maxsplit=1)[0] in ("The", "A", "An") and len(name.split()) > 2:
-            names.append(name.split(maxsplit=1)[1])
-        tokens = name.split()
-        for i in range(1, len(tokens)):
-            tail = tokens[i:]
-            if tail[0][:1].isupper() and sum(w[:1].isupper() for w in tail) >= 3:
-                names.append(" ".join(tail))
+        tokens = match.group().split()
+        names = [tokens]
+        if tokens[0] in ("The", "A", "An") and len(tokens) > 2:
+            names.append(tokens[1:])
+        names += [tokens[i:] for i in range(1, len(tokens))
+                  if tokens[i][:1].isupper() and sum(w[:1].isupper() for w in tokens[i:]) >= 3]
         for each in names:
-            out.add(acronym(each))
-            if any(w[:1].islower() for w in each.split()):
-                out.add("".join(w[0] for w in each.split()).lower())  # "dod": Department of Defense
-            last = each.split()[-1]
-            if _ROMAN.match(last):
-                out.add(acronym(" ".join(each.split()[:-1])) + last.lower())
+            out.add(acronym(" ".join(each)))
+            if any(w[:1].islower() for w in each):
+                out.add("".join(w[0] for w in each).lower())  # "dod": Department of Defense
+            if _ROMAN.match(each[-1]):
+                out.add(acronym(" ".join(each[:-1])) + each[-1].lower())
     return out
 
 

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .report import cpu_features
+
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 FALLBACK_QUESTIONS = ("Who chairs the CSTO?", "How many security officers were killed?",
                       "Who is the president of Kazakhstan?", "What is the capital of France?")
@@ -51,6 +53,8 @@ def machine() -> dict:
         info["load"] = [round(x, 1) for x in os.getloadavg()]
     except OSError:
         pass
+    features = cpu_features()
+    info["cpu"] = f"{info['cpu']} ({features})" if features else info["cpu"]
     return info
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag import bench
+from rag import bench, report
 from rag.scale import Measurement, synthetic_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -119,3 +119,22 @@ def test_bad_arguments_exit_2(capsys):
         bench.parse_args(["--sizes", "10,x"])
     assert exit_info.value.code == 2
     assert "--sizes and --nprobes take comma-separated integers, got '10,x'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flags, expected", [
+    ("fpu sse4_2 avx avx2 fma", "AVX2 only"),
+    ("avx2 avx512f avx512_vnni avx512_bf16 amx_bf16 amx_int8 amx_tile", "AVX-512, VNNI, BF16, AMX"),
+    ("avx2 avx_vnni", "VNNI"),
+    ("fpu sse sse2", ""),
+])
+def test_cpu_features_name_what_decides_embedding_speed(tmp_path, flags, expected):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(f"processor\t: 0\nmodel name\t: Some CPU\nflags\t\t: {flags}\n\nprocessor\t: 1\n")
+    assert report.cpu_features(str(cpuinfo)) == expected
+    assert report.cpu_features(str(tmp_path / "missing")) == ""
+
+
+def test_machine_line_names_the_cpu_features():
+    features = report.cpu_features()
+    assert (f"({features})" in report.machine()) == bool(features)
+    assert (f"({features})" in bench.machine()["cpu"]) == bool(features)

@@ -401,8 +401,8 @@ class Reader:
         heads = self._head_stems(qtype)
         for candidate in reading.groups[0]:  # any report of the answer may give the title
             text = self._article(candidate.sentence).text
-            near = re.findall(r"[\w'’-]+", text[candidate.sentence.start:candidate.start])[-6:] + \
-                re.findall(r"[\w'’-]+", text[candidate.end:candidate.sentence.end])[:6]
+            near = _TOKEN.findall(text[candidate.sentence.start:candidate.start])[-6:] + \
+                _TOKEN.findall(text[candidate.end:candidate.sentence.end])[:6]
             # "the mayor's building" names a building, not a mayor
             if heads & set(self.index.bm25.analyze(" ".join(w for w in near if not is_possessive(w)))):
                 return None
@@ -488,8 +488,11 @@ class Reader:
         analyze = self.index.bm25.analyze
         unknown = {t: w for t, w in terms.items() if not self._known(t)}
         named = dict.fromkeys([*_ACRONYM.findall(question), *_question_names(question)])
-        mentioned = {stem for name in named if unknown.keys() & set(analyze(name)) and self._mentioned(name)
-                     for stem in analyze(name)}
+        mentioned: set[str] = set()
+        for name in named:
+            stems = set(analyze(name))
+            if unknown.keys() & stems and self._mentioned(name):
+                mentioned |= stems
         return sum(w for t, w in unknown.items() if t not in mentioned) / sum(terms.values())
 
     def _lexical(self, text: str, terms: dict[str, float]) -> float:
@@ -764,7 +767,7 @@ class Reader:
         apposition = re.match(r",\s+(?:the|a|an)\s+[^,.;()]{0,60}?(\w+)(?=\s*[,.;])", text[end:end + 80])
         if apposition and set(analyze(apposition.group(1))) & heads:
             return True  # "Magnum, the largest ... supermarket chain,"
-        before = re.findall(r"[\w'’-]+", text[max(0, start - 30):start])
+        before = _TOKEN.findall(text[max(0, start - 30):start])
         if before and before[-1].lower() in NOT_CURRENT:
             return False
         stems = analyze(before[-1]) if before else []
@@ -795,7 +798,7 @@ class Reader:
             if following and is_head(following.group(1)) and elsewhere(text[start:end]):
                 return True
         lo = max(sentence_start, start - 80)
-        tokens = list(re.finditer(r"[\w'’-]+", text[lo:start]))[-4:]
+        tokens = list(_TOKEN.finditer(text[lo:start]))[-4:]
         at = next((i for i in range(len(tokens) - 1, -1, -1) if is_head(tokens[i].group())), None)
         if at is None:
             return False
@@ -823,7 +826,7 @@ class Reader:
             return False
         found = False
         said = text[sentence.start:sentence.end].lower()
-        matches = list(re.finditer(r"[\w'’-]+", said))
+        matches = list(_TOKEN.finditer(said))
         tokens = [m.group() for m in matches]
         for i, token in enumerate(tokens):
             if self.index.bm25.analyze(token)[:1] != stem[:1]:
@@ -833,7 +836,7 @@ class Reader:
             passive = not token.endswith("ing") and any(
                 w in ("was", "were", "been", "being", "is", "are", "be") for w in before)
             clause = re.split(r"[,;:()]", said[matches[i].end():], maxsplit=1)[0]
-            if not passive or "by" in re.findall(r"[\w'’-]+", clause)[:6]:
+            if not passive or "by" in _TOKEN.findall(clause)[:6]:
                 return False  # an active use, or a passive that names the agent
         return found
 
@@ -1087,6 +1090,7 @@ def _attached_share(text: str, start: int, end: int, sentence: _Sentence, terms:
 # "Who is the mayor of Almaty?", "What is the name of the mayor of Almaty?": the title asked about
 _TITLE_QUESTION = re.compile(r"\s*(?:who|what)\s+(?:is|are)\s+the\s+(?:names?\s+of\s+the\s+)?"
                              r"([^?]+?\s+(?:of|in)\s+[^?]+?)\s*\??\s*$", re.IGNORECASE)
+_TOKEN = re.compile(r"[\w'’-]+")  # a word of an article, with its apostrophes and hyphens: "Russia-led", "mayor's"
 _LOCATIVE = re.compile(r"\b(?:in|at|on|near|inside|outside|into|from|across|along|throughout|within)\s+$", re.I)
 _NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"})
 # What follows a name that has left its post: "X announced his resignation", "X, who stepped

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from . import places as gazetteer
 from .text import without_possessive, words
 
 PERSON_LIKE = frozenset({"PERSON", "ORG", "NORP"})
@@ -99,6 +100,8 @@ class QuestionType:
     current: bool = False  # asks who or what holds a title now (asks_current)
     patient_verb: str = ""  # "what was set on fire?" -> "set" (patient_verb)
     places: tuple[str, ...] = ()  # capitalised words qualifying a head word (title_places)
+    place_kind: str = ""  # "country" or "state" when a head word asks for one (rag.places)
+    named_places: frozenset[str] = frozenset()  # countries and US states the question names
 
     @property
     def numeric(self) -> bool:
@@ -124,8 +127,10 @@ def classify(question: str) -> QuestionType:
     """The expected answer type of `question` by rules on its wh-word and head noun."""
     qtype = _classify(question)
     heads = head_words(question)
+    kind = gazetteer.asked_kind(heads)
     return replace(qtype, heads=heads, agent_verb=agent_verb(question), current=asks_current(question),
-                   places=title_places(question, heads), patient_verb=patient_verb(question))
+                   places=title_places(question, heads), patient_verb=patient_verb(question), place_kind=kind,
+                   named_places=frozenset(gazetteer.named_in(question)) if kind else frozenset())
 
 
 def asks_current(question: str) -> bool:

@@ -327,6 +327,29 @@ def test_what_a_country_said_is_what_its_spokesman_said_it_does(assistant):
     assert first.quote[first.answer_start:first.answer_end] == us.answer
 
 
+@pytest.mark.parametrize("question, answer, outlet, passage, without", [
+    # the tagger calls "Vucic" a name and "Serbia" a place alike; only a country answers
+    ("Which country holds elections on April 3?", "Serbia", "TASS", "who calls for Serbia’s prosperity", "Vucic"),
+    ("Which country sent paratroopers to Kazakhstan?", "Russia", "RT",
+     "Russia, which is part of the bloc, has already deployed paratroopers", "Russian"),
+])
+def test_a_country_answers_which_country(assistant, question, answer, outlet, passage, without):
+    found = assistant.ask(question)
+    assert found.answer == answer
+    _first_cites(found, outlet, passage)
+    first = found.citations[0]
+    # highlighted where it stands as a word ("Serbia’s prosperity"), not inside "Serbian"
+    assert not first.quote[first.answer_end:first.answer_end + 1].isalpha()
+    off = Assistant(assistant.index, assistant.embedder, replace(
+        assistant.settings, answering=replace(assistant.settings.answering, place_kind=0.0)))
+    assert off.ask(question).answer == without
+
+
+def test_a_country_the_question_names_is_not_its_answer(assistant):
+    # "Ukraine's border" names Ukraine: it is no answer to "which country's troops"
+    assert assistant.ask("Which country's troops are amassed on Ukraine's border?").answer != "Ukraine"
+
+
 def test_an_acronym_finds_the_name_an_article_spells_out(assistant):
     # the articles never write "GDP", only "Gross Domestic Product"
     answer = assistant.ask("How much of GDP did oil account for in 2020?")

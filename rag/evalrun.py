@@ -138,6 +138,7 @@ def retrieval_runs(corpus: EvalCorpus, questions: Sequence[Question], vectors: n
 # The extractor variant reported beside the default: the heuristic reader without the span ranker.
 HEURISTIC_ONLY = {"span_ranker": 0.0, "span_ranker_untyped": 0.0, "span_ranker_local": 0.0}
 NO_ARBITER = {"arbiter": False}  # the answer stage as it was before rag.arbiter
+NO_PLACE_TYPES = {"place_kind": 0.0}  # no preference for countries and US states (rag.places)
 
 
 def ask_all(corpus_or_assistant, questions: Sequence[Question], mode: str | None = None,

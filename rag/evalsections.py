@@ -85,6 +85,8 @@ def seed(ctx: EvalContext) -> dict:
         out["retrieval"][mode] = retrieval_summary(rows, evalrun.KS)
     out["answers"]["hybrid, without the arbiter"] = evalrun.seed_summary(
         questions, evalrun.ask_all(assistant, questions, answering=evalrun.NO_ARBITER))
+    out["answers"]["hybrid, without country/state types"] = evalrun.seed_summary(
+        questions, evalrun.ask_all(assistant, questions, answering=evalrun.NO_PLACE_TYPES))
     out["answers"]["hybrid, heuristic extractor only"] = evalrun.seed_summary(
         questions, evalrun.ask_all(assistant, questions, answering=evalrun.HEURISTIC_ONLY))
     out["default_mode"] = "hybrid"
@@ -123,6 +125,8 @@ def squad_reader(ctx: EvalContext) -> dict:
         questions, evalrun.read_given(corpus, questions, vectors, abstain=False))
     out["extractors"]["pipeline without the arbiter, never abstains"] = evalrun.squad_v1_summary(
         questions, evalrun.read_given(corpus, questions, vectors, abstain=False, answering=evalrun.NO_ARBITER))
+    out["extractors"]["pipeline without country/state types, never abstains"] = evalrun.squad_v1_summary(
+        questions, evalrun.read_given(corpus, questions, vectors, abstain=False, answering=evalrun.NO_PLACE_TYPES))
     out["extractors"]["pipeline, heuristic extractor only, never abstains"] = evalrun.squad_v1_summary(
         questions, evalrun.read_given(corpus, questions, vectors, abstain=False, answering=evalrun.HEURISTIC_ONLY))
     # the reason, means or utterance that "why", "how did ...?" and "what did X say?" answers
@@ -204,6 +208,8 @@ def news(ctx: EvalContext) -> dict:
         out["answers"][mode] = evalrun.squad_v1_summary(questions, evalrun.ask_all(corpus, questions, mode))
     out["answers"]["hybrid, without the arbiter"] = evalrun.squad_v1_summary(
         questions, evalrun.ask_all(corpus, questions, answering=evalrun.NO_ARBITER))
+    out["answers"]["hybrid, without country/state types"] = evalrun.squad_v1_summary(
+        questions, evalrun.ask_all(corpus, questions, answering=evalrun.NO_PLACE_TYPES))
     out["answers"]["hybrid, heuristic extractor only"] = evalrun.squad_v1_summary(
         questions, evalrun.ask_all(corpus, questions, answering=evalrun.HEURISTIC_ONLY))
     return out

@@ -70,9 +70,12 @@ class AnswerSettings:
     located: float = 0.0
     # A country (or US state) for a question asking for one: spaCy tags "Kyiv", "Ukraine" and
     # "Maricopa County" all GPE (rag.places; not a country or state the question names).
-    # `python -m rag.tune_answers --setting place_kind --values 0,0.2,0.3,0.4,0.5,0.6`: SQuAD
-    # train held-out F1 59.82 for all but 0.6 (59.76); news tuning 46.45 / 48.01 / 48.51 / 48.67 /
-    # 48.67 / 48.84; seed figures the same for all. 0.4, the middle of the level stretch.
+    # `python -m rag.tune_answers --setting place_kind --values 0,0.4`: SQuAD train held-out F1
+    # 59.82 -> 59.83, news tuning 46.45 -> 48.84 (15 of 600 answers right that were wrong, one
+    # worse), seed figures the same. The weight was chosen on a first version of the rule
+    # (without past countries and the "state media" exceptions), 0 / 0.2 / 0.3 / 0.4 / 0.5 / 0.6:
+    # news 46.45 / 48.01 / 48.51 / 48.67 / 48.67 / 48.84, SQuAD 59.82 for all but 0.6 (59.76),
+    # seed the same for all; 0.4, the middle of the level stretch.
     place_kind: float = 0.4
     governed_by_head: float = 0.2  # an answer depending on the noun the question asks about ("the town of X")
     governed_by_term: float = 0.1  # ... or on a question word (idf share: "400 hospitalised")

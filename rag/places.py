@@ -83,9 +83,34 @@ KINDS = {"country": COUNTRIES, "countries": COUNTRIES, "nation": COUNTRIES, "nat
          "state": US_STATES | COUNTRIES, "states": US_STATES | COUNTRIES}
 
 
-def asked_kind(heads: frozenset[str]) -> str:
-    """The place noun among a question's head words ("which US state" -> "state"), or ""."""
-    return next((word for word in sorted(heads) if word in KINDS), "")
+# Nouns a place noun may modify, when the question asks for them and not for a place: "What
+# state media reported ...?", "Which country music star ...?", "Which state governor ...?", "What
+# state of matter ...?"
+_COMPOUNDS = frozenset("""
+media television tv news agency agencies department departments broadcaster broadcasters official
+officials legislature legislatures lawmaker lawmakers senator senators governor governors police
+trooper troopers university universities park parks fair fairs music singer singers star stars club
+clubs capitol law laws prison prisons school schools court courts attorney attorneys secretary
+secretaries representative representatives leader leaders president presidents minister ministers
+bank banks company companies firm firms team teams funeral funerals visit visits dinner
+election elections lottery budget budgets employee employees worker workers of
+""".split())
+_ASKED = re.compile(r"\b(?:which|what)\s+(?:(?!(?:is|are|was|were|the|a|an|do|does|did|has|have|had)\s)[\w.-]+\s+){0,2}?"
+                    r"(countries|country|nations|nation|states|state)\b"
+                    r"(['’]s\b)?[ \t]*([\w-]*)", re.IGNORECASE)
+
+
+def asked_kind(question: str) -> str:
+    """The place noun a which/what question asks with ("Which US state ...?" -> "state",
+    "Which country's troops ...?" -> "country"), or "" when it asks for something else ("What
+    state media ...?") or for no place."""
+    match = _ASKED.search(question)
+    if not match:
+        return ""
+    noun, possessive, following = match.group(1).lower(), match.group(2), match.group(3).lower()
+    if not possessive and following in _COMPOUNDS:
+        return ""
+    return noun
 
 
 # "the Republic of China", "the Empire of Japan", "the Kingdom of Saudi Arabia"

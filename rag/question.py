@@ -127,7 +127,7 @@ def classify(question: str) -> QuestionType:
     """The expected answer type of `question` by rules on its wh-word and head noun."""
     qtype = _classify(question)
     heads = head_words(question)
-    kind = gazetteer.asked_kind(heads)
+    kind = gazetteer.asked_kind(question)
     return replace(qtype, heads=heads, agent_verb=agent_verb(question), current=asks_current(question),
                    places=title_places(question, heads), patient_verb=patient_verb(question), place_kind=kind,
                    named_places=frozenset(gazetteer.named_in(question)) if kind else frozenset())

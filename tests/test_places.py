@@ -34,7 +34,13 @@ def test_the_noun_a_question_asks_with_decides_the_kind():
     assert classify("In which country did the United States reopen its embassy?").place_kind == "country"
     assert classify("Which island nation became a republic?").place_kind == "nation"
     assert classify("Which US state reelected a Democratic governor?").place_kind == "state"
+    assert classify("Which country's troops are amassed on Ukraine's border?").place_kind == "country"
     assert classify("Which city hosted the summit?").place_kind == ""
+    # a place noun modifying what is asked for asks for no place
+    assert classify("What state media reported the attack?").place_kind == ""
+    assert classify("Which country music star won?").place_kind == ""
+    assert classify("What state of matter is ice?").place_kind == ""
+    assert classify("What is the state of emergency?").place_kind == ""
     assert classify("Who is the president of Kazakhstan?").place_kind == ""
 
 

@@ -13,67 +13,47 @@ from .text import ascii_fold
 
 # Sovereign states by their usual English names, a few other names news copy uses for them,
 # the places news calls countries (the UK's four, Taiwan, Kosovo, Palestine), and countries of
-# the past that history articles name ("the Soviet Union", "Persia").
+# the past that history articles name ("the Soviet Union", "Persia"). Comma-separated.
 _COUNTRIES = """
-afghanistan albania algeria andorra angola antigua and barbuda argentina armenia australia austria
-azerbaijan bahamas bahrain bangladesh barbados belarus belgium belize benin bhutan bolivia
-bosnia and herzegovina bosnia botswana brazil brunei bulgaria burkina faso burundi cambodia cameroon
-canada cape verde cabo verde central african republic chad chile china colombia comoros congo
-democratic republic of the congo republic of the congo drc costa rica ivory coast cote d'ivoire croatia
-cuba cyprus czech republic czechia denmark djibouti dominica dominican republic east timor timor-leste
-ecuador egypt el salvador equatorial guinea eritrea estonia eswatini swaziland ethiopia fiji finland
-france gabon gambia the gambia georgia germany ghana greece grenada guatemala guinea guinea-bissau guyana
-haiti honduras hungary iceland india indonesia iran iraq ireland israel italy jamaica japan jordan
-kazakhstan kenya kiribati kuwait kyrgyzstan laos latvia lebanon lesotho liberia libya liechtenstein
-lithuania luxembourg madagascar malawi malaysia maldives mali malta marshall islands mauritania
-mauritius mexico micronesia moldova monaco mongolia montenegro morocco mozambique myanmar burma namibia
-nauru nepal netherlands the netherlands holland new zealand nicaragua niger nigeria north korea
-north macedonia macedonia norway oman pakistan palau panama papua new guinea paraguay peru philippines
-the philippines poland portugal qatar romania russia rwanda saint kitts and nevis saint lucia
-saint vincent and the grenadines samoa san marino sao tome and principe saudi arabia senegal serbia
-seychelles sierra leone singapore slovakia slovenia solomon islands somalia south africa south korea
-korea south sudan spain sri lanka sudan suriname sweden switzerland syria tajikistan tanzania thailand
-togo tonga trinidad and tobago tunisia turkey turkiye turkmenistan tuvalu uganda ukraine
-united arab emirates uae united kingdom uk britain great britain england scotland wales
-northern ireland united states united states of america us usa america uruguay uzbekistan
-vanuatu vatican vatican city venezuela vietnam yemen zambia zimbabwe taiwan kosovo palestine
-soviet union ussr yugoslavia czechoslovakia east germany west germany prussia ottoman empire
-austria-hungary persia siam ceylon rhodesia zaire
+afghanistan, albania, algeria, america, andorra, angola, antigua and barbuda, argentina, armenia,
+australia, austria, austria-hungary, azerbaijan, bahamas, bahrain, bangladesh, barbados, belarus,
+belgium, belize, benin, bhutan, bolivia, bosnia, bosnia and herzegovina, botswana, brazil, britain,
+brunei, bulgaria, burkina faso, burma, burundi, cabo verde, cambodia, cameroon, canada, cape verde,
+central african republic, ceylon, chad, chile, china, colombia, comoros, congo, costa rica, cote
+d'ivoire, croatia, cuba, cyprus, czech republic, czechia, czechoslovakia, democratic republic of the
+congo, denmark, djibouti, dominica, dominican republic, drc, east germany, east timor, ecuador,
+egypt, el salvador, england, equatorial guinea, eritrea, estonia, eswatini, ethiopia, fiji, finland,
+france, gabon, gambia, georgia, germany, ghana, great britain, greece, grenada, guatemala, guinea,
+guinea-bissau, guyana, haiti, holland, honduras, hungary, iceland, india, indonesia, iran, iraq,
+ireland, israel, italy, ivory coast, jamaica, japan, jordan, kazakhstan, kenya, kiribati, korea,
+kosovo, kuwait, kyrgyzstan, laos, latvia, lebanon, lesotho, liberia, libya, liechtenstein,
+lithuania, luxembourg, macedonia, madagascar, malawi, malaysia, maldives, mali, malta, marshall
+islands, mauritania, mauritius, mexico, micronesia, moldova, monaco, mongolia, montenegro, morocco,
+mozambique, myanmar, namibia, nauru, nepal, netherlands, new zealand, nicaragua, niger, nigeria,
+north korea, north macedonia, northern ireland, norway, oman, ottoman empire, pakistan, palau,
+palestine, panama, papua new guinea, paraguay, persia, peru, philippines, poland, portugal, prussia,
+qatar, republic of the congo, rhodesia, romania, russia, rwanda, saint kitts and nevis, saint lucia,
+saint vincent and the grenadines, samoa, san marino, sao tome and principe, saudi arabia, scotland,
+senegal, serbia, seychelles, siam, sierra leone, singapore, slovakia, slovenia, solomon islands,
+somalia, south africa, south korea, south sudan, soviet union, spain, sri lanka, sudan, suriname,
+swaziland, sweden, switzerland, syria, taiwan, tajikistan, tanzania, thailand, the gambia, the
+netherlands, the philippines, timor-leste, togo, tonga, trinidad and tobago, tunisia, turkey,
+turkiye, turkmenistan, tuvalu, uae, uganda, uk, ukraine, united arab emirates, united kingdom,
+united states, united states of america, uruguay, us, usa, ussr, uzbekistan, vanuatu, vatican,
+vatican city, venezuela, vietnam, wales, west germany, yemen, yugoslavia, zaire, zambia, zimbabwe
 """
 _US_STATES = """
-alabama alaska arizona arkansas california colorado connecticut delaware florida georgia hawaii idaho
-illinois indiana iowa kansas kentucky louisiana maine maryland massachusetts michigan minnesota
-mississippi missouri montana nebraska nevada new hampshire new jersey new mexico new york
-north carolina north dakota ohio oklahoma oregon pennsylvania rhode island south carolina south dakota
-tennessee texas utah vermont virginia washington west virginia wisconsin wyoming
+alabama, alaska, arizona, arkansas, california, colorado, connecticut, delaware, florida, georgia,
+hawaii, idaho, illinois, indiana, iowa, kansas, kentucky, louisiana, maine, maryland, massachusetts,
+michigan, minnesota, mississippi, missouri, montana, nebraska, nevada, new hampshire, new jersey,
+new mexico, new york, north carolina, north dakota, ohio, oklahoma, oregon, pennsylvania, rhode
+island, south carolina, south dakota, tennessee, texas, utah, vermont, virginia, washington, west
+virginia, wisconsin, wyoming
 """
 
 
 def _names(block: str) -> frozenset[str]:
-    """The names of a block above: runs of words are matched greedily against the known
-    multi-word names, so each line may hold several."""
-    words = block.split()
-    multi = {"antigua and barbuda", "bosnia and herzegovina", "burkina faso", "cape verde", "cabo verde",
-             "central african republic", "democratic republic of the congo", "republic of the congo",
-             "costa rica", "ivory coast", "cote d'ivoire", "czech republic", "dominican republic", "east timor",
-             "el salvador", "equatorial guinea", "the gambia", "marshall islands", "the netherlands",
-             "new zealand", "north korea", "north macedonia", "papua new guinea", "the philippines",
-             "saint kitts and nevis", "saint lucia", "saint vincent and the grenadines", "san marino",
-             "sao tome and principe", "saudi arabia", "sierra leone", "solomon islands", "south africa",
-             "south korea", "south sudan", "sri lanka", "trinidad and tobago", "united arab emirates",
-             "united kingdom", "great britain", "northern ireland", "united states",
-             "united states of america", "vatican city", "new hampshire", "new jersey", "new mexico",
-             "new york", "north carolina", "north dakota", "rhode island", "south carolina", "south dakota",
-             "west virginia", "soviet union", "east germany", "west germany", "ottoman empire"}
-    out, i = set(), 0
-    while i < len(words):
-        for size in range(6, 0, -1):
-            name = " ".join(words[i:i + size])
-            if size == 1 or name in multi:
-                out.add(name)
-                i += size
-                break
-    return frozenset(out)
+    return frozenset(name.strip() for name in block.replace("\n", " ").split(",") if name.strip())
 
 
 COUNTRIES = _names(_COUNTRIES)
@@ -126,11 +106,16 @@ def is_kind(name: str, kind: str) -> bool:
     known = KINDS.get(kind)
     if not known:
         return False
-    folded = re.sub(r"\s+", " ", ascii_fold(name).replace("’", "'").replace(".", "")).strip(" ,;:'\"")
+    folded = _fold(name)
     if _known(folded, known):
         return True  # "Trinidad and Tobago" before "Britain and France"
     items = [item for item in _LIST.split(folded) if item]
     return len(items) > 1 and all(_known(item, known) for item in items)
+
+
+def _fold(name: str) -> str:
+    """A name as the lists write it: lower case, plain letters, no dots ("U.S." -> "us")."""
+    return re.sub(r"\s+", " ", ascii_fold(name).replace("’", "'").replace(".", "")).strip(" ,;:'\"")
 
 
 def _known(name: str, known: frozenset[str]) -> bool:
@@ -150,7 +135,7 @@ _CANONICAL = {name: min(group) for group in _ALIASES for name in group}
 
 
 def _canonical(name: str) -> str:
-    folded = re.sub(r"\s+", " ", ascii_fold(name).replace("’", "'").replace(".", "")).strip(" ,;:'\"")
+    folded = _fold(name)
     folded = _STYLED.sub("", folded)
     folded = folded[4:] if folded.startswith("the ") and folded[4:] in COUNTRIES else folded
     return _CANONICAL.get(folded, folded)

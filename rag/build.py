@@ -19,6 +19,12 @@ def main(argv: list[str] | None = None) -> int:
                              "from torch), openvino-int8 (the fast int8 build path; questions still go "
                              "through the fp32 query tower), onnx-fp32, onnx-int8 or torch")
     args = parser.parse_args(argv)
+    from .report import int8_dot_products
+
+    if args.embedder == "openvino-int8" and not int8_dot_products():
+        print("note: this CPU has no int8 dot-product instructions (VNNI or AMX): the int8 path embeds no "
+              "faster than the default here and its vectors stray further from fp32 (BENCHMARKS.md)",
+              file=sys.stderr)
     from .embed import default_embedder
     from .ingest import IngestError
     from .pipeline import Assistant, Settings

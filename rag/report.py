@@ -12,13 +12,27 @@ _FEATURES = (("avx512f", "AVX-512"), ("avx512_vnni", "VNNI"), ("avx_vnni", "VNNI
              ("amx_int8", "AMX"), ("amx_bf16", "AMX"))
 
 
+def _flags(cpuinfo: str) -> set[str] | None:
+    """The CPU's feature flags from /proc/cpuinfo; None when unreadable."""
+    try:
+        with open(cpuinfo) as handle:
+            return set(next((line.split(":", 1)[1].split() for line in handle if line.startswith("flags")), ()))
+    except OSError:
+        return None
+
+
+def int8_dot_products(cpuinfo: str = "/proc/cpuinfo") -> bool:
+    """Whether the CPU has int8 dot-product instructions (VNNI, AMX), which OpenVINO's int8
+    MiniLM needs to be fast and close to fp32; True when unknown (no /proc/cpuinfo)."""
+    flags = _flags(cpuinfo)
+    return flags is None or bool(flags & {"avx512_vnni", "avx_vnni", "amx_int8"})
+
+
 def cpu_features(cpuinfo: str = "/proc/cpuinfo") -> str:
     """The vector instructions behind this machine's speed, e.g. "AVX2 only" or "AVX-512, VNNI,
     BF16, AMX"; "" when unknown."""
-    try:
-        with open(cpuinfo) as handle:
-            flags = set(next((line.split(":", 1)[1].split() for line in handle if line.startswith("flags")), ()))
-    except OSError:
+    flags = _flags(cpuinfo)
+    if flags is None:
         return ""
     found = list(dict.fromkeys(name for flag, name in _FEATURES if flag in flags))
     if found:

@@ -134,6 +134,15 @@ def test_cpu_features_name_what_decides_embedding_speed(tmp_path, flags, expecte
     assert report.cpu_features(str(tmp_path / "missing")) == ""
 
 
+@pytest.mark.parametrize("flags, fast", [("avx2 avx512f avx512_vnni", True), ("avx2 avx_vnni", True),
+                                         ("avx2 amx_int8", True), ("fpu avx avx2 fma", False)])
+def test_int8_dot_products_are_read_from_the_cpu_flags(tmp_path, flags, fast):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n")
+    assert report.int8_dot_products(str(cpuinfo)) is fast
+    assert report.int8_dot_products(str(tmp_path / "missing")) is True  # unknown: no warning
+
+
 def test_machine_line_names_the_cpu_features():
     features = report.cpu_features()
     assert (f"({features})" in report.machine()) == bool(features)

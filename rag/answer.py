@@ -350,7 +350,8 @@ class Reader:
         for "in which town?"), names only what the question names, is the story's own outlet,
         or is a name titled otherwise ("Armenian Prime Minister Nikol Pashinyan" for "who is
         the prime minister of Kazakhstan?"); or it is the answer with the noun the question
-        asks about ("internet freedom watchdog Netblocks")."""
+        asks about ("internet freedom watchdog Netblocks"); or the answer is a country or state
+        the question asks for and the span is none ("Kyiv" for "Ukraine")."""
         ranked, qtype = reading.ranked, reading.qtype
         if not ranked or qtype.numeric or (qtype.current and qtype.places) or len(reading.groups) > 1:
             return None
@@ -716,7 +717,8 @@ class Reader:
         the heuristics chose the sentence; the ranker, reading it, the words. A pick a rule of
         the sentence's grammar made stays: the passive's subject for "what was set on fire?",
         or, for a typed question, a name the asked-about noun governs ("Russian President
-        Vladimir Putin" for "who is the president of Russia?"); and a span around a name of the
+        Vladimir Putin" for "who is the president of Russia?"); so does a country or state a
+        question asks for ("Ukraine" for "which country"); and a span around a name of the
         asked kind replaces nothing ("beginning with the town of Zhanaozen" for "which town?")."""
         top = candidates[0]
         if top.patient or (qtype.typed and top.named) or self._place_of_kind(top.text, qtype):
@@ -768,7 +770,7 @@ class Reader:
         if not (qtype.place_kind and self.settings.place_kind):
             return False
         # "US" does not answer "In which country did the United States reopen its embassy?"
-        return places.is_kind(text, qtype.place_kind) and not places.same_place(text, set(qtype.named_places))
+        return places.is_kind(text, qtype.place_kind) and not places.same_place(text, qtype.named_places)
 
     def _head_stems(self, qtype: QuestionType) -> set[str]:
         """Stems of the words naming what the question asks about ("town", "president")."""

@@ -157,6 +157,6 @@ def named_in(question: str) -> set[str]:
     return out
 
 
-def same_place(name: str, names: set[str]) -> bool:
+def same_place(name: str, names: "set[str] | frozenset[str]") -> bool:
     """Whether `name` is one of `names` (from `named_in`) by any of its names."""
     return _canonical(name) in names

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .report import cpu_features
+from .report import cpu_name
 
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 FALLBACK_QUESTIONS = ("Who chairs the CSTO?", "How many security officers were killed?",
@@ -40,21 +40,15 @@ def percentiles(values: list[float]) -> tuple[float, float]:
 
 def machine() -> dict:
     """CPU model, logical cores, RAM and load, for the record."""
-    info = {"cpu": platform.processor() or "unknown", "cores": os.cpu_count(), "ram_gib": None,
+    info = {"cpu": cpu_name(), "cores": os.cpu_count(), "ram_gib": None,
             "load": None, "python": platform.python_version()}
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                info["cpu"] = line.split(":", 1)[1].strip()
-                break
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemTotal:"):
                 info["ram_gib"] = round(int(line.split()[1]) / 2**20, 1)
         info["load"] = [round(x, 1) for x in os.getloadavg()]
     except OSError:
         pass
-    features = cpu_features()
-    info["cpu"] = f"{info['cpu']} ({features})" if features else info["cpu"]
     return info
 
 

@@ -12,6 +12,8 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
+from .report import cpu_flags
+
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSION = 384
 
@@ -181,11 +183,7 @@ MODEL_CACHE = "models"  # sub-folder of the index folder that holds the exported
 
 def native_bf16(cpuinfo: str = "/proc/cpuinfo") -> bool:
     """True when the CPU multiplies bf16 in hardware (AMX or AVX512-BF16); elsewhere it is slow."""
-    try:
-        flags = Path(cpuinfo).read_text()
-    except OSError:
-        return False
-    return " amx_bf16" in flags or " avx512_bf16" in flags
+    return bool((cpu_flags(cpuinfo) or set()) & {"amx_bf16", "avx512_bf16"})
 
 
 def default_embedder(index_dir: "os.PathLike[str] | str", kind: str = "auto") -> Embedder:

@@ -83,12 +83,9 @@ def seed(ctx: EvalContext) -> dict:
                  for h in retriever.retrieve(spell_out_dates(q.question), v, 20, query_codes=c)]
                 for q, v, c in zip(answerable, vectors, codes)]
         out["retrieval"][mode] = retrieval_summary(rows, evalrun.KS)
-    out["answers"]["hybrid, without the arbiter"] = evalrun.seed_summary(
-        questions, evalrun.ask_all(assistant, questions, answering=evalrun.NO_ARBITER))
-    out["answers"]["hybrid, without country/state types"] = evalrun.seed_summary(
-        questions, evalrun.ask_all(assistant, questions, answering=evalrun.NO_PLACE_TYPES))
-    out["answers"]["hybrid, heuristic extractor only"] = evalrun.seed_summary(
-        questions, evalrun.ask_all(assistant, questions, answering=evalrun.HEURISTIC_ONLY))
+    for label, answering in evalrun.ABLATIONS:
+        out["answers"][f"hybrid, {label}"] = evalrun.seed_summary(
+            questions, evalrun.ask_all(assistant, questions, answering=answering))
     out["default_mode"] = "hybrid"
     out["examples"] = _examples(questions, evalrun.ask_all(assistant, questions))
     return out
@@ -206,12 +203,9 @@ def news(ctx: EvalContext) -> dict:
     out["retrieval_held_out"].update(_stock_questions(ctx, corpus, held_out))
     for mode in evalrun.MODES:
         out["answers"][mode] = evalrun.squad_v1_summary(questions, evalrun.ask_all(corpus, questions, mode))
-    out["answers"]["hybrid, without the arbiter"] = evalrun.squad_v1_summary(
-        questions, evalrun.ask_all(corpus, questions, answering=evalrun.NO_ARBITER))
-    out["answers"]["hybrid, without country/state types"] = evalrun.squad_v1_summary(
-        questions, evalrun.ask_all(corpus, questions, answering=evalrun.NO_PLACE_TYPES))
-    out["answers"]["hybrid, heuristic extractor only"] = evalrun.squad_v1_summary(
-        questions, evalrun.ask_all(corpus, questions, answering=evalrun.HEURISTIC_ONLY))
+    for label, answering in evalrun.ABLATIONS:
+        out["answers"][f"hybrid, {label}"] = evalrun.squad_v1_summary(
+            questions, evalrun.ask_all(corpus, questions, answering=answering))
     return out
 
 

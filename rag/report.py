@@ -12,7 +12,7 @@ _FEATURES = (("avx512f", "AVX-512"), ("avx512_vnni", "VNNI"), ("avx_vnni", "VNNI
              ("amx_int8", "AMX"), ("amx_bf16", "AMX"))
 
 
-def _flags(cpuinfo: str) -> set[str] | None:
+def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> set[str] | None:
     """The CPU's feature flags from /proc/cpuinfo; None when unreadable."""
     try:
         with open(cpuinfo) as handle:
@@ -24,14 +24,14 @@ def _flags(cpuinfo: str) -> set[str] | None:
 def int8_dot_products(cpuinfo: str = "/proc/cpuinfo") -> bool:
     """Whether the CPU has int8 dot-product instructions (VNNI, AMX), which OpenVINO's int8
     MiniLM needs to be fast and close to fp32; True when unknown (no /proc/cpuinfo)."""
-    flags = _flags(cpuinfo)
+    flags = cpu_flags(cpuinfo)
     return flags is None or bool(flags & {"avx512_vnni", "avx_vnni", "amx_int8"})
 
 
 def cpu_features(cpuinfo: str = "/proc/cpuinfo") -> str:
     """The vector instructions behind this machine's speed, e.g. "AVX2 only" or "AVX-512, VNNI,
     BF16, AMX"; "" when unknown."""
-    flags = _flags(cpuinfo)
+    flags = cpu_flags(cpuinfo)
     if flags is None:
         return ""
     found = list(dict.fromkeys(name for flag, name in _FEATURES if flag in flags))
@@ -40,22 +40,27 @@ def cpu_features(cpuinfo: str = "/proc/cpuinfo") -> str:
     return "AVX2 only" if "avx2" in flags else ""
 
 
-def machine() -> str:
-    """CPU model, logical CPUs, memory, OS and Python of this machine, in one line."""
+def cpu_name(cpuinfo: str = "/proc/cpuinfo") -> str:
+    """The CPU's model name with the vector instructions behind its speed: "AMD EPYC (AVX2 only)"."""
     model = platform.processor() or "unknown CPU"
     try:
-        with open("/proc/cpuinfo") as handle:
+        with open(cpuinfo) as handle:
             model = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), model)
     except OSError:
         pass
+    features = cpu_features(cpuinfo)
+    return f"{model} ({features})" if features else model
+
+
+def machine() -> str:
+    """CPU model, logical CPUs, memory, OS and Python of this machine, in one line."""
+    model = cpu_name()
     memory = ""
     try:
         pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
         memory = f", {pages * size / 2**30:.0f} GiB RAM"
     except (ValueError, OSError, AttributeError):
         pass
-    features = cpu_features()
-    model = f"{model} ({features})" if features else model
     return (f"{model}, {os.cpu_count()} logical CPUs{memory}, {platform.system()} {platform.release()}, "
             f"Python {platform.python_version()}")
 

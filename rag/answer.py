@@ -572,7 +572,9 @@ class Reader:
         for chunk in chunks.values():
             passage = self._passages.get(chunk.id)
             if passage is None:
-                passage = prepare(chunk.text, [e for e in chunk.entities if e.end > e.start])
+                # no span across a line break: "Kazakhstan\n\nArmenian PM" joins a headline to its text
+                passage = prepare(chunk.text, [e for e in chunk.entities
+                                               if e.end > e.start and "\n" not in chunk.text[e.start:e.end]])
                 self._passages[chunk.id] = passage
                 if len(self._passages) > PASSAGE_CACHE:
                     self._passages.popitem(last=False)  # the least recently read chunk

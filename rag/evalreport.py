@@ -93,7 +93,7 @@ def _retrieval(retrieval: dict) -> list[str]:
 
 
 def _seed(body: dict) -> list[str]:
-    lines = ["Answers, by retrieval mode under the same extractor, and the default retrieval without the arbiter (rag/arbiter.py), without the preference for countries and US states (rag/places.py) and with the heuristic extractor alone (no span ranker):", ""]
+    lines = ["Answers, by retrieval mode under the same extractor, and the default retrieval without the arbiter (rag/arbiter.py), without the preference for countries and US states (rag/places.py), without resolving descriptions to names (rag/bridge.py) and with the heuristic extractor alone (no span ranker):", ""]
     rows = []
     for mode, s in body["answers"].items():
         o = s["overall"]
@@ -134,7 +134,7 @@ def _open(body: dict) -> list[str]:
         lines += ["", f"Held-out half ({body['held_out_questions']} questions from quizzes that neither the "
                       "reranker nor the query tower saw; the other half tuned them):", ""]
         lines += _retrieval(body["retrieval_held_out"])
-    lines += ["", "Answers from the index (top 5 chunks read; the last rows: the default retrieval without the arbiter, without the preference for countries and US states, and with the heuristic extractor alone):", ""]
+    lines += ["", "Answers from the index (top 5 chunks read; the last rows: the default retrieval without the arbiter, without the preference for countries and US states, without resolving descriptions to names, and with the heuristic extractor alone):", ""]
     lines += _table(["retrieval", "EM", "F1", "abstained %", "ECE"],
                     [[m, s["exact_match"], s["f1"], s["abstained"], _f(s.get("ece"), 3)]
                      for m, s in body["answers"].items()])

@@ -139,9 +139,10 @@ def retrieval_runs(corpus: EvalCorpus, questions: Sequence[Question], vectors: n
 HEURISTIC_ONLY = {"span_ranker": 0.0, "span_ranker_untyped": 0.0, "span_ranker_local": 0.0}
 NO_ARBITER = {"arbiter": False}  # the answer stage as it was before rag.arbiter
 NO_PLACE_TYPES = {"place_kind": 0.0}  # no preference for countries and US states (rag.places)
+NO_BRIDGE = {"bridge_below": 0.0}  # descriptions never resolved to names (rag.bridge)
 # The answer stage without one of its parts, each a row beside the default in EVAL.md.
 ABLATIONS = (("without the arbiter", NO_ARBITER), ("without country/state types", NO_PLACE_TYPES),
-             ("heuristic extractor only", HEURISTIC_ONLY))
+             ("without bridge questions", NO_BRIDGE), ("heuristic extractor only", HEURISTIC_ONLY))
 
 
 def ask_all(corpus_or_assistant, questions: Sequence[Question], mode: str | None = None,

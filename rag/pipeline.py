@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
+from . import bridge
 from .answer import AnswerSettings, Reader
 from .chunk import ChunkSettings
 from .embed import Embedder, default_embedder, embed_queries
@@ -162,7 +163,8 @@ class Assistant:
         """Answer one question from the top-`k` passages (of one outlet, if given).
 
         `lap`, when given, is called with "embed", "search" and "answer" as each stage ends
-        (`python -m rag.bench` times the stages with it).
+        (`python -m rag.bench` times the stages with it; "answer" includes resolving a
+        description when the first reading is weak: `_bridged`).
         """
         question = validate_question(question)
         if k <= 0:
@@ -170,13 +172,42 @@ class Assistant:
         self.reload()
         loaded = self._loaded  # one consistent index for the whole question, even if a reload lands
         asked = spell_out_dates(question)  # "Jan. 6" is "January 6" in the articles
-        vectors, codes = embed_queries(self.embedder, [asked])
-        vector = vectors[0]
+        answer = self._read(loaded, [asked], k, outlet, lap)[0]
+        if answer.confidence < self.settings.answering.bridge_below:
+            answer = self._bridged(loaded, asked, answer, k, outlet)
+        lap("answer")
+        return answer if answer.question == question else replace(answer, question=question)
+
+    def _read(self, loaded: _Loaded, questions: list[str], k: int, outlet: str | None,
+              lap: Callable[[str], None] = _no_lap) -> list[Answer]:
+        """One reading per question: embedded together, each retrieved and read on its own
+        (`lap` is told when the embedding and the search end)."""
+        vectors, codes = embed_queries(self.embedder, questions)
         lap("embed")
         # The reader looks deeper than the k passages shown, so that rival reports are found.
-        hits = loaded.retriever.retrieve(asked, vector, max(k, self.settings.answering.read_top), outlet,
-                                         query_codes=codes[0])
+        hits = [loaded.retriever.retrieve(q, v, max(k, self.settings.answering.read_top), outlet, query_codes=c)
+                for q, v, c in zip(questions, vectors, codes)]
         lap("search")
-        answer = loaded.reader.read(asked, vector, hits, shown=k)
-        lap("answer")
-        return answer if asked == question else replace(answer, question=question)
+        return [loaded.reader.read(q, v, h, shown=k) for q, v, h in zip(questions, vectors, hits)]
+
+    def _bridged(self, loaded: _Loaded, asked: str, first: Answer, k: int, outlet: str | None) -> Answer:
+        """`first`, or the reading of `asked` with a description resolved to a name when that
+        reading is the more confident (rag.bridge)."""
+        described = bridge.descriptions(asked)
+        if not described:
+            return first
+        named = []
+        for description, found in zip(described, self._read(loaded, [d.sub_question() for d in described], k, outlet)):
+            name = found.answer
+            if name and found.confidence >= self.settings.answering.bridge_sure and name[:1].isupper() \
+                    and name.lower() not in asked.lower():
+                named.append((found.confidence, description, name, bridge.short_form(name, found.sentence)))
+        if not named:
+            return first
+        _, description, name, called = max(named, key=lambda found: found[0])  # the first of equals: the longest
+        rewritten = description.rewrite(asked, called)
+        second = self._read(loaded, [rewritten], k, outlet)[0]
+        if second.confidence <= first.confidence or not second.citations \
+                or not bridge.named_in(name, second.citations[0].quote):
+            return first
+        return replace(second, question=asked, read_as=rewritten)

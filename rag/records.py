@@ -139,6 +139,9 @@ class Answer:
     citations: tuple[Citation, ...]
     conflicts: tuple[Conflict, ...] = ()
     note: str = ""  # why the assistant abstained, in words fit to show
+    # the question as it was answered, when a description in it was first resolved to a name
+    # (rag.bridge): "Who currently leads the Collective Security Treaty Organisation?"
+    read_as: str = ""
 
     def to_dict(self) -> dict:
         """The JSON contract shared by the CLI, the HTTP API, the tests and the evaluation."""

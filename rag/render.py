@@ -56,6 +56,8 @@ def conflict_line(answer: Answer) -> str | None:
 def render_text(answer: Answer) -> str:
     """The answer, its marked sentence and numbered sources, as a journalist reads them."""
     lines: list[str] = []
+    if answer.read_as:
+        lines.append(f"Read as: {answer.read_as}")
     if answer.answer is None:
         reason = f": {answer.note[0].lower()}{answer.note[1:]}" if answer.note else ""
         lines.append(f"The articles don't answer this{reason} Nearest passages:")

@@ -45,6 +45,14 @@ def test_text_answer_marks_the_span_and_numbers_the_sources(seed_index_dir):
     assert "  [5] CNN, citing Kazakhstan’s local outlet Tengrinews.kz — " in done.stdout
 
 
+def test_a_question_answered_through_a_name_says_how_it_was_read(seed_index_dir):
+    done = ask("Who currently leads the Russia-dominated military bloc?", index=seed_index_dir)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "Read as: Who currently leads the CSTO?"
+    assert lines[1].startswith("Answer: Nikol Pashinyan ")
+
+
 def test_an_unanswerable_question_says_so_and_exits_zero(seed_index_dir):
     done = ask("What is the capital of France?", index=seed_index_dir)
     assert done.returncode == 0, done.stderr

@@ -124,7 +124,7 @@ def test_tiny_seed_run_writes_consistent_report(tmp_path, seed_index_dir):
     assert seed["questions"] == 4 and seed["limit"] == 4
     assert set(seed["answers"]) == {"bm25", "dense", "hybrid-rrf", "hybrid-linear", "hybrid",
                                     "hybrid, without the arbiter", "hybrid, without country/state types",
-                                    "hybrid, heuristic extractor only"}
+                                    "hybrid, without bridge questions", "hybrid, heuristic extractor only"}
     # The reported EM is exactly what the listed answers score against their gold answers.
     rows = seed["examples"]
     assert [r["id"] for r in rows] == [json.loads(line)["id"] for line in DEV_SET.read_text().splitlines()[:4]]

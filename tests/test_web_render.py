@@ -122,3 +122,9 @@ def test_only_quotes_holding_the_answer_are_cited_for_it():
     assert "Reported by <strong>CNN</strong>" in html
     assert 'data-src="1" title="CNN">[1]</button>' in html and 'data-src="2" title="TASS"' not in html
     assert '<span class="rag-outlet">TASS</span>' in html  # still listed among the sources
+
+
+def test_a_question_read_with_a_name_for_its_description_says_how_it_was_read():
+    html = render_answer(answer(read_as="Who currently leads <b>the CSTO</b>?"))
+    assert '<p class="rag-read-as">Read as: Who currently leads &lt;b&gt;the CSTO&lt;/b&gt;?</p>' in html
+    assert "rag-read-as" not in render_answer(answer())

@@ -191,6 +191,8 @@ def render_answer(answer: dict, max_sources: int | None = None, sources_open: bo
         panel_title = "Sources"
         copy_button = (f'<button type="button" class="rag-copy" data-copy="{esc(citation_text(answer))}">'
                        "Copy answer with citation</button>")
+    if answer.get("read_as"):  # a description resolved to a name first (rag.bridge)
+        head = f'<p class="rag-read-as">Read as: {esc(answer["read_as"])}</p>' + head
     panel = ""
     if shown:
         more = len(sources) - len(shown)

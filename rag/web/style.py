@@ -24,7 +24,7 @@ CARD_CSS = """
 .rag-conf-low { background: #fee2e2; color: #991b1b; }
 .rag-sentence { margin: 8px 0 4px; font-size: 15px; line-height: 1.6; color: var(--body-text-color); }
 .rag-card mark { background: #fde68a; color: #111827; padding: 0 2px; border-radius: 3px; }
-.rag-reported, .rag-note { margin: 2px 0 6px; font-size: 13px; color: var(--body-text-color-subdued); }
+.rag-reported, .rag-note, .rag-read-as { margin: 2px 0 6px; font-size: 13px; color: var(--body-text-color-subdued); }
 .rag-ref { border: 0; background: none; padding: 0 1px; margin: 0; cursor: pointer; font-size: 12px;
   font-weight: 700; color: var(--color-accent); vertical-align: super; line-height: 1; }
 .rag-ref:hover { text-decoration: underline; }

@@ -38,7 +38,9 @@ _PRONOUNS = frozenset("he she it they we you i him her them us me himself hersel
 _COPULAS = frozenset("is are was were".split())
 _WH = frozenset("who whom whose what which where when how".split())
 # What a name can stand for: a person by the role held, an organisation, a country or a place.
-# A description ending otherwise ("the funeral costs", "the third year") is no bridge.
+# A description ending otherwise ("the funeral costs", "the third year") is no bridge; nor one
+# ending in "service", which names a person as readily as a company ("the streaming service"
+# was resolved to Disney's chief executive on the news tuning half).
 ROLES = frozenset("""
     leader president chairman chairwoman chair head chief minister premier chancellor ruler king queen
     prince princess monarch emperor dictator strongman governor mayor senator lawmaker speaker
@@ -49,7 +51,7 @@ ROLES = frozenset("""
     bloc alliance coalition group organisation organization party movement militia union federation
     company firm corporation conglomerate giant maker carmaker manufacturer retailer chain airline
     bank lender insurer network broadcaster channel outlet newspaper agency ministry government
-    regime administration body committee council court app platform service team club band
+    regime administration body committee council court app platform team club band
     country nation state republic kingdom city capital region province island port
     """.split())
 # Superlatives and ordinals single out by rank, which the articles seldom state as a name's label.

@@ -20,6 +20,7 @@ from rag.bridge import descriptions
     ("Which island nation became the youngest republic in the world?", []),
     ("Who became the first woman to hold the post?", []),
     ("Which celebrity pledged to pay the funeral costs?", []),
+    ("What Netflix series did the streaming service deem its biggest-ever?", []),
     # a copular question asks for what the description describes
     ("Who is the current president?", []),
     ("Who was Kazakhstan's first president?", []),

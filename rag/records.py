@@ -140,7 +140,7 @@ class Answer:
     conflicts: tuple[Conflict, ...] = ()
     note: str = ""  # why the assistant abstained, in words fit to show
     # the question as it was answered, when a description in it was first resolved to a name
-    # (rag.bridge): "Who currently leads the Collective Security Treaty Organisation?"
+    # (rag.bridge): "Who currently leads the CSTO?" for "... the Russia-dominated military bloc?"
     read_as: str = ""
 
     def to_dict(self) -> dict:

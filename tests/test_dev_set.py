@@ -70,6 +70,7 @@ def test_scores_over_the_whole_dev_set(answers):
                 and any(g.lower() in a.citations[0].quote.lower() for g in row["answers"])
                 for row, a in answerable) / len(answerable)
     false_abstention = sum(a.answer is None for _, a in answerable) / len(answerable)
-    assert f1 >= 85.0
-    assert cited >= 0.89
+    # EVAL.md: F1 92.86, citation 98.21% (55 of 56), false abstention 0
+    assert f1 >= 88.0
+    assert cited >= 0.95  # the target
     assert false_abstention <= 0.05

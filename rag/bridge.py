@@ -25,14 +25,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .question import PHRASE_END
 from .spans import acronym
 
 _WORD = re.compile(r"[\w'’.-]+|[^\w\s]")
-# Words that end a description: auxiliaries, prepositions and conjunctions (as in question.py).
-_ENDS = frozenset(
-    "is are was were be been do does did has have had can could will would should may might must "
-    "to in on at of for from by with about as and or that this than after before during when where "
-    "which who whom whose what why how not over under into against since until while".split())
+# Words that end a description: those that end a wh-word's phrase (auxiliaries, prepositions,
+# conjunctions), wh-words and a few more prepositions.
+_ENDS = PHRASE_END | frozenset(
+    "when where which who whom whose what why how not over under into against since until while".split())
 _PRONOUNS = frozenset("he she it they we you i him her them us me himself herself itself themselves "
                       "his its their our your my".split())
 _COPULAS = frozenset("is are was were".split())
@@ -152,6 +152,6 @@ def named_in(name: str, text: str) -> bool:
     """Whether `text` names `name`: one of its capitalised words of three letters or more
     ("Nazarbayev" for "Nursultan Nazarbayev"), or its initials ("CSTO")."""
     words = re.findall(r"[A-Z][\w-]{2,}", name)
-    initials = "".join(w[0] for w in re.findall(r"[A-Z][\w-]*", name))
+    initials = acronym(name).upper()
     return any(re.search(rf"\b{re.escape(w)}\b", text) for w in words) or (
         len(initials) >= 3 and re.search(rf"\b{initials}\b", text) is not None)

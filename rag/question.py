@@ -73,7 +73,7 @@ CLAUSE_QUESTIONS = (("why", WHY_QUESTION.search), ("how did/is ...", MEANS_QUEST
 
 _TIME_UNITS = frozenset("seconds minutes hours days weeks months years decades centuries".split())
 # Words that end the noun phrase a wh-word governs ("which town did ...", "who is the ...").
-_PHRASE_END = frozenset(
+PHRASE_END = frozenset(
     "is are was were be been do does did has have had can could will would should may might must "
     "to in on at of for from by with about as and or that this than after before during".split())
 _SKIPPED = frozenset("the a an kind type sort name".split())
@@ -204,7 +204,7 @@ def head_words(question: str) -> frozenset[str]:
             if token == "name" and tokens[position + 1:position + 2] == ["of"]:
                 return head_words("which " + " ".join(tokens[position + 2:]))  # "the name of the mayor"
             continue
-        if token in _PHRASE_END or len(out) == 3:
+        if token in PHRASE_END or len(out) == 3:
             break
         possessive = token.endswith("'s")
         if possessive and copular:

@@ -53,6 +53,18 @@ inside the news tuning half, one member, R@1/R@5 there): shipped 78.2/94.4, othe
 weight decay 1e-2 78.2/94.6; 20 epochs 78.1/94.1, 80 epochs 77.0/94.0; news questions twice
 77.4/94.4; news alone 78.3/94.6 (within the seed spread, and it would drop the SQuAD questions
 that open SQuAD relies on).
+Also flat, and not kept (one-off, session 14, by a script not kept: 2-fold cross-validation by
+quiz inside the news tuning half, three members as shipped, R@1/R@5; seeds alone move these by
+about 0.5/0.3): as shipped 77.6/94.7 (other seeds 77.2-77.7/94.5-94.6); the best late, dense,
+sentence and BM25 score of the candidate's article and its number of candidates 77.4/94.6
+(news evidence passages are one chunk each, so there is little to add); the share of the
+question's numbers found in the chunk ("7.4 magnitude": the BM25 analyser drops one-character
+words, so "7.4" and "7.5" look alike to it) 77.4/94.6, other seeds 77.7/94.6, 77.2/94.9,
+77.4/94.6; nine members 77.4/94.6 and 77.0/94.6; weight decay 1e-2 78.2/94.5; 32 units
+76.7/94.6. What the reranker learns from is the likelier lever: the query tower saw the
+tuning half, and its dense recall@1/@5 there is 75.8/93.6 against 71.8/90.4 on the held-out
+half, so the news rows it trains on make dense look better than it is on unseen questions.
+Tuning-half features from towers that did not see them (cross-fitting) would remove that.
 Tried and not kept earlier (2-fold cross-validation inside the training questions): a linear query
 adapter on the MiniLM question vector trained on the same questions (+0.5 R@1 as a linear
 feature, none once cross-fitted into the MLP), dense pseudo-relevance feedback (cosine with

@@ -53,7 +53,7 @@ inside the news tuning half, one member, R@1/R@5 there): shipped 78.2/94.4, othe
 weight decay 1e-2 78.2/94.6; 20 epochs 78.1/94.1, 80 epochs 77.0/94.0; news questions twice
 77.4/94.4; news alone 78.3/94.6 (within the seed spread, and it would drop the SQuAD questions
 that open SQuAD relies on).
-Also flat, and not kept (one-off, session 14, by a script not kept: 2-fold cross-validation by
+Also flat, and not kept (one-off, by a script not kept: 2-fold cross-validation by
 quiz inside the news tuning half, three members as shipped, R@1/R@5; seeds alone move these by
 about 0.5/0.3): as shipped 77.6/94.7 (other seeds 77.2-77.7/94.5-94.6); the best late, dense,
 sentence and BM25 score of the candidate's article and its number of candidates 77.4/94.6

@@ -98,10 +98,11 @@ class MiniLMEmbedder:
     name = MODEL_NAME
     dimension = DIMENSION
 
-    def __init__(self, threads: int | None = None, bf16: bool = False) -> None:
+    def __init__(self, threads: int | None = None, bf16: bool = False, query_weights: Path = QUERY_WEIGHTS) -> None:
         self._model = None
         self._query_model = None
         self._threads = threads
+        self.query_weights = query_weights  # another tower only for training (rag.train_fusion --fold-towers)
         # bf16 matmuls (AMX / AVX512-BF16): 2.4x the fp32 throughput here on 200-token chunks,
         # vectors within cosine 0.9999 of fp32, so the model name stays the same.
         self.bf16 = bf16
@@ -139,13 +140,13 @@ class MiniLMEmbedder:
         return self._with_tokens(self._model, texts, batch_size)
 
     def encode_queries(self, texts: Sequence[str], batch_size: int = 32) -> tuple[np.ndarray, Codes]:
-        """Question vectors and codes through the fine-tuned query tower (rag/models/query_encoder.npz)."""
+        """Question vectors and codes through the fine-tuned query tower (`query_weights`)."""
         if self._query_model is None:
             self.warm_up()
             from sentence_transformers import SentenceTransformer
 
             model = SentenceTransformer(model_path(), device="cpu")
-            load_query_tower(model[0].auto_model)
+            load_query_tower(model[0].auto_model, self.query_weights)
             self._query_model = model.eval()
         return self._with_tokens(self._query_model, texts, batch_size)
 

@@ -108,6 +108,13 @@ def news_split(questions: list[Question]) -> tuple[list[Question], list[Question
     return tune, held_out
 
 
+def tuning_fold(question: Question, folds: int = 2) -> int:
+    """Which of `folds` parts of the tuning half a question falls in, whole quizzes kept together
+    (independent of `news_split`'s hash). Cross-fitting: the reranker's news rows come from a
+    query tower that never saw their fold (rag.train_query --leave-out-fold, rag.train_fusion)."""
+    return zlib.crc32(question.id.rsplit("_", 1)[0].encode() + b"cv") % folds
+
+
 def squad_train_titles(rows: list[dict], articles: int = 40, seed: int = 7) -> set[str]:
     """The SQuAD train articles of the reranker's tuning sample (`squad_train_sample`)."""
     return _sample_titles(rows, articles, random.Random(seed))

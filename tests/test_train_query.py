@@ -72,3 +72,42 @@ def test_the_answer_tuning_set_is_the_span_rankers_held_out_articles():
     assert len(passages.texts) == sum(is_tuning(r["title"]) for r in rows)  # every paragraph of those articles
     assert all(q.context == passages.texts[q.gold] for q in questions)
     assert [q.id for q in squad_train_heldout(SQUAD_TRAIN, questions=200)[1]] == [q.id for q in questions]
+
+
+def test_a_fold_tower_trains_without_its_fold_of_the_tuning_half():
+    from rag.evalsets import tuning_fold
+
+    _, questions = news_corpus(NEWS)
+    tune, _ = news_split(questions)
+    kept = {}
+    for left_out in (0, 1):
+        _, pairs = news_pairs(NEWS, offset=0, leave_out=left_out)
+        kept[left_out] = [q for q, _ in pairs]
+        assert kept[left_out] == [q.question for q in tune if tuning_fold(q) != left_out]
+    assert 500 < len(kept[0]) < 1000 and len(kept[0]) + len(kept[1]) == len(tune)
+    only_in_fold_0 = {q.question for q in tune if tuning_fold(q) == 0} - {q.question for q in tune if tuning_fold(q) == 1}
+    assert only_in_fold_0 and not set(kept[0]) & only_in_fold_0
+
+
+def test_leaving_a_fold_out_asks_where_to_write_the_tower(capsys):
+    from rag.train_query import main
+
+    before = embed.QUERY_WEIGHTS.read_bytes()
+    with pytest.raises(SystemExit) as stopped:
+        main(["--leave-out-fold", "0"])
+    assert stopped.value.code == 2
+    assert "--leave-out-fold needs --out" in capsys.readouterr().err
+    assert embed.QUERY_WEIGHTS.read_bytes() == before
+
+
+def test_an_embedder_reads_its_questions_through_the_tower_it_is_given(tmp_path):
+    state = {k: v.astype(np.float16) for k, v in embed.query_state().items()}
+    np.savez(tmp_path / "same.npz", **state)
+    state["encoder.layer.5.output.dense.weight"] = np.zeros_like(state["encoder.layer.5.output.dense.weight"])
+    np.savez(tmp_path / "other.npz", **state)
+    questions = ["Who chairs the CSTO?"]
+    shipped, _ = embed.MiniLMEmbedder().encode_queries(questions)
+    same, _ = embed.MiniLMEmbedder(query_weights=tmp_path / "same.npz").encode_queries(questions)
+    other, _ = embed.MiniLMEmbedder(query_weights=tmp_path / "other.npz").encode_queries(questions)
+    np.testing.assert_array_equal(same, shipped)
+    assert float(other[0] @ shipped[0]) < 0.999

@@ -198,9 +198,10 @@ def test_train_ranker_learns_to_put_the_gold_row_first():
     rng = np.random.RandomState(0)
     groups = []
     for _ in range(60):
-        x = rng.rand(8, len(F.FEATURES))
-        gold = np.zeros(8, dtype=bool)
-        gold[rng.randint(8)] = True
+        n = rng.randint(3, 9)  # groups of unequal length are padded to one tensor in training
+        x = rng.rand(n, len(F.FEATURES))
+        gold = np.zeros(n, dtype=bool)
+        gold[rng.randint(n)] = True
         x[gold, F.FEATURES.index("coverage")] += 1.0  # only coverage tells the gold row apart
         groups.append((x, gold))
     ranker = train_ranker(groups, ("coverage", "dense"), hidden=4, epochs=30)
@@ -208,3 +209,46 @@ def test_train_ranker_learns_to_put_the_gold_row_first():
     firsts = [int(np.argmax(ranker.score(x[:, [F.FEATURES.index("coverage"), F.FEATURES.index("dense")]])))
               for x, _ in groups]
     assert firsts == [int(np.flatnonzero(g)[0]) for _, g in groups]
+
+
+def _synthetic_rows(rng, count: int):
+    """Candidate rows as `train_fusion.candidate_rows` gives them; coverage marks the answer."""
+    rows = []
+    for _ in range(count):
+        n = rng.randint(6, 12)
+        x = rng.rand(n, len(F.FEATURES))
+        answer = np.zeros(n, dtype=bool)
+        answer[rng.randint(n)] = True
+        x[answer, F.FEATURES.index("coverage")] += 3.0
+        rows.append((np.arange(100, 100 + n), x, answer.copy(), answer))
+    return rows
+
+
+def test_cross_validate_counts_each_tuning_question_once_in_the_fold_that_scores_it():
+    from rag.train_fusion import cross_validate, feature_groups
+
+    rng = np.random.RandomState(1)
+    squad = feature_groups(_synthetic_rows(rng, 100))
+    rows = _synthetic_rows(rng, 40)
+    ids, x, gold, answer = rows[5]
+    rows[5] = (ids, x, gold, np.zeros_like(answer))  # no candidate holds an answer: a miss at any depth
+    rows[6] = None  # no candidates at all: a miss
+    folds = [i % 2 for i in range(40)]
+    assert cross_validate(squad, rows, rows, folds, members=1) == (38, 38)
+    # Rows that teach the wrong signal: trained on them, the held-out fold's answers fall back.
+    wrong = [None if r is None else (r[0], r[1][:, ::-1].copy(), r[2], r[3]) for r in rows]
+    top1, _ = cross_validate([], wrong, rows, folds, members=1)
+    assert top1 < 30
+
+
+def test_tuning_folds_keep_quizzes_together_and_split_the_tuning_half():
+    from rag.evalsets import Question, tuning_fold
+
+    def q(quiz, n):
+        return Question(id=f"rtqa-{quiz}_{n}", question="?", answers=("a",), gold=0)
+
+    quizzes = [f"2021{m:02d}{d:02d}" for m in range(1, 13) for d in (1, 8, 15, 22)]
+    folds = {quiz: {tuning_fold(q(quiz, n)) for n in range(5)} for quiz in quizzes}
+    assert all(len(f) == 1 for f in folds.values())
+    share = sum(f == {1} for f in folds.values()) / len(quizzes)
+    assert 0.3 < share < 0.7

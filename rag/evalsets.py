@@ -103,16 +103,20 @@ def news_split(questions: list[Question]) -> tuple[list[Question], list[Question
     """
     tune, held_out = [], []
     for q in questions:
-        quiz = q.id.rsplit("_", 1)[0]  # "rtqa-20200103_8" -> the quiz of 2020-01-03
-        (tune if zlib.crc32(quiz.encode()) % 2 == 0 else held_out).append(q)
+        (tune if zlib.crc32(_quiz(q)) % 2 == 0 else held_out).append(q)
     return tune, held_out
+
+
+def _quiz(question: Question) -> bytes:
+    """The weekly quiz a news question belongs to: "rtqa-20200103_8" -> b"rtqa-20200103"."""
+    return question.id.rsplit("_", 1)[0].encode()
 
 
 def tuning_fold(question: Question, folds: int = 2) -> int:
     """Which of `folds` parts of the tuning half a question falls in, whole quizzes kept together
     (independent of `news_split`'s hash). Cross-fitting: the reranker's news rows come from a
     query tower that never saw their fold (rag.train_query --leave-out-fold, rag.train_fusion)."""
-    return zlib.crc32(question.id.rsplit("_", 1)[0].encode() + b"cv") % folds
+    return zlib.crc32(_quiz(question) + b"cv") % folds
 
 
 def squad_train_titles(rows: list[dict], articles: int = 40, seed: int = 7) -> set[str]:

@@ -14,8 +14,9 @@ Trained listwise (softmax over each question's candidates; positives: the gold p
 and any chunk holding a reference answer) by `python -m rag.train_fusion` on 1,000 SQuAD v1.1
 *train* questions and the tuning half of the news questions (whole quizzes), never on the
 questions EVAL.md reports. Questions are embedded by the fine-tuned query tower
-(rag/train_query.py). A cross-fitted version was measured and not shipped (below). About 4-5 ms a query on news-sized chunks (features of a chunk that do
-not depend on the question are computed once per retriever).
+(rag/train_query.py); a cross-fitted version was measured and not shipped (below). About
+4-5 ms a query on news-sized chunks (features of a chunk that do not depend on the question
+are computed once per retriever).
 
 **Linear score fusion** (`fusion="score"`, "hybrid-linear" in EVAL.md): a weighted sum of
 
@@ -78,8 +79,8 @@ words, so "7.4" and "7.5" look alike to it) 77.4/94.6, other seeds 77.7/94.6, 77
 tuning half, and its dense recall@1/@5 there is 75.8/93.6 against 71.8/90.4 on the held-out
 half, so the news rows it trains on make dense look better than it is on unseen questions.
 
-**Cross-fitted** (measured, not shipped yet: see above): two towers, each trained without one fold
-of the tuning half (`python -m rag.train_query --leave-out-fold 0|1 --out ...`), embed the
+**Cross-fitted** (measured, not shipped yet: see above): two towers, each trained without one
+fold of the tuning half (`python -m rag.train_query --leave-out-fold 0|1 --out ...`), embed the
 news tuning questions of the fold they never saw; SQuAD's rows keep the shipped tower.
 `python -m rag.train_fusion --fold-towers T0 T1 --cv` measures it the way the held-out half is
 scored (2-fold cross-validation by quiz, each test fold embedded by the tower that never saw

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import places, spans
+from . import identity, places, spans
 from .arbiter import FLOOR, Arbiter, Evidence
 from .attribution import attributed_source, claims
 from .question import (ADVERB, ARTICLES, DATE_LIKE, MEANS_QUESTION, NOT_CURRENT, SUPERSEDED, QuestionType, classify,
@@ -196,6 +196,7 @@ class Reading:
     anchor: _Sentence  # the sentence the answer comes from
     features: dict[str, float]  # the evidence that confidence is computed from
     ranked: dict[tuple[int, int, int], float] = field(default_factory=dict)  # the span ranker's log-probabilities
+    described: str = ""  # the name a "Who is <name>?" question asks about (rag.identity)
 
 
 @dataclass(frozen=True)
@@ -264,12 +265,19 @@ class Reader:
             return None
         if qtype.places:
             qtype = replace(qtype, places=_tagged_places(qtype.places, hits[: self.settings.read_top]))
-        ranked = self._ranker_scores(question, sentences)
-        candidates = heuristic = self._candidates(sentences, qtype, terms, question, ranked)
-        ratio = self.settings.ranker_picks_typed if qtype.typed else self.settings.ranker_picks_untyped
-        if candidates and ranked and ratio > 0 and not qtype.numeric:
-            candidates = self._ranker_pick(candidates, ranked, ratio, qtype)
-        groups = self._group_by_value(candidates, qtype)
+        described = identity.asked_name(question) or ""
+        if described:
+            # "Who is Tokayev?": what the passages call him, never another name
+            qtype, ranked = replace(qtype, labels=frozenset()), {}
+            candidates = heuristic = self._descriptions(sentences, described)
+            groups = self._description_groups(candidates)[:1]
+        else:
+            ranked = self._ranker_scores(question, sentences)
+            candidates = heuristic = self._candidates(sentences, qtype, terms, question, ranked)
+            ratio = self.settings.ranker_picks_typed if qtype.typed else self.settings.ranker_picks_untyped
+            if candidates and ranked and ratio > 0 and not qtype.numeric:
+                candidates = self._ranker_pick(candidates, ranked, ratio, qtype)
+            groups = self._group_by_value(candidates, qtype)
         anchor = groups[0][0].sentence if groups else sentences[0]
         agreeing = self._independent_sources(groups[0]) if groups else 1
         top = groups[0][0] if groups else None
@@ -292,7 +300,7 @@ class Reader:
             "support": _support(anchor.hit.score, max(h.score for h in hits[: self.settings.read_top])),
             "retrieval_top": _top_share(hits[: self.settings.read_top]),
         }
-        return Reading(qtype, sentences, candidates, groups, anchor, features, ranked)
+        return Reading(qtype, sentences, candidates, groups, anchor, features, ranked, described)
 
     def read(self, question: str, query_vector: np.ndarray, hits: list[Hit], shown: int | None = None) -> Answer:
         """The answer to `question` from `hits`, or an abstention that shows the nearest passages.
@@ -321,12 +329,17 @@ class Reader:
             # "Who is the mayor of Almaty?" read in a sentence that never says "mayor"
             return Answer(question, None, None, min(confidence, self.calibration.threshold / 2),
                           self._nearest(reading.sentences, limit), note=f"No passage names the {title}.")
+        if reading.described and not reading.groups:
+            return Answer(question, None, None, min(confidence, self.calibration.threshold / 2),
+                          self._nearest(reading.sentences, limit),
+                          note=f"No passage says who {reading.described} is.")
         if confidence < self.calibration.threshold:
             return Answer(question, None, None, confidence, self._nearest(reading.sentences, limit),
                           note="No passage answers this with enough confidence.")
         groups = reading.groups
         anchor, answer_text, clause = self.heuristic_answer(question, reading)
-        alternative = self.alternative(question, reading, answer_text, clause) if self.settings.arbiter else None
+        alternative = (self.alternative(question, reading, answer_text, clause)
+                       if self.settings.arbiter and not reading.described else None)
         if alternative is not None and self.arbiter.prefers_ranker(alternative.evidence):
             # the ranker's span, cited with every candidate stating its value
             anchor, answer_text = alternative.sentence, alternative.text
@@ -623,6 +636,26 @@ class Reader:
             gone = [c.text for c in found if c.label in _NAME_LABELS and _DEPARTED.match(self._after(c))]
             found = [c for c in found if not any(spans.same_value(c.text, name) for name in gone)]
         return found
+
+    def _descriptions(self, sentences: list[_Sentence], name: str) -> list[_Candidate]:
+        """What the sentences call `name` (rag.identity), best sentence first."""
+        out = []
+        for sentence in sentences:
+            for found in identity.describe(self._article(sentence).text, sentence.start, sentence.end, name):
+                out.append(_Candidate(sentence, found.start, found.end, found.text, identity.DESCRIPTION,
+                                      sentence.score, base=sentence.score))
+        return out
+
+    def _description_groups(self, candidates: list[_Candidate]) -> list[list[_Candidate]]:
+        """Descriptions grouped by `identity.key`, the best first (`identity.rank`, then the
+        outlets that print it, then the best sentence); in each group its shortest wording first."""
+        groups: dict[frozenset[str], list[_Candidate]] = {}
+        for candidate in candidates:
+            groups.setdefault(identity.key(candidate.text), []).append(candidate)
+        ordered = [sorted(g, key=lambda c: len(c.text.split())) for g in groups.values()]  # stable: best sentence next
+        order = {id(g): i for i, g in enumerate(ordered)}
+        return sorted(ordered, key=lambda g: (identity.rank(g[0].text), self._independent_sources(g),
+                                              -order[id(g)]), reverse=True)
 
     def _after(self, candidate: _Candidate) -> str:
         """The text after a candidate up to the end of its sentence."""

@@ -249,12 +249,29 @@ def test_a_title_no_passage_gives_anyone_is_declined(assistant):
     assert (capital.answer, capital.note) == (None, "No passage names the capital of Serbia.")
 
 
-def test_a_description_has_no_rival_names(assistant):
-    # "Who is X?" is answered by what a passage calls X; a person named nearby ("Putin ally
-    # Nursultan Nazarbayev") is not a rival report of it
-    answer = assistant.ask("Who is Nursultan Nazarbayev?")
-    assert answer.answer == "self-styled 'Father of the Nation'"  # its closing quote kept
-    assert answer.conflicts == ()
+def test_who_is_a_name_is_answered_by_what_the_articles_call_them(assistant):
+    # "Who is X?" is answered by what a passage calls X, never by another name: "Tokayev is the
+    # chosen successor to Putin ally Nursultan Nazarbayev" once answered "Who is Tokayev?" with
+    # "Nursultan Nazarbayev", and "Who is Putin?" with "Kazakhs"
+    tokayev = assistant.ask("Who is Tokayev?")
+    assert (tokayev.answer, tokayev.conflicts) == ("Kazakhstan's president", ())
+    _first_cites(tokayev, "Daily Mail", "Kazakhstan's president Tokayev is the chosen successor")
+    # the same description in another outlet's words cites it too
+    assert [(c.outlet, c.quote[c.answer_start:c.answer_end]) for c in tokayev.citations[1:2]] == [
+        ("TASS", "Kazakhstan’s President")]
+    nazarbayev = assistant.ask("Who is Nursultan Nazarbayev?")
+    assert nazarbayev.answer == "Former Communist Party boss"
+    _first_cites(nazarbayev, "AFP", "Former Communist Party boss Nursultan Nazarbayev, now 81, ruled")
+    assert assistant.ask("Who is Putin?").answer == "Russian leader"
+    smailov = assistant.ask("Who is Alikhan Smailov?")
+    assert smailov.answer == "acting Prime Minister"
+    _first_cites(smailov, "CNN", "Alikhan Smailov has been appointed acting Prime Minister")
+    assert assistant.ask("Who's Vucic?").answer == "Serbian President"
+    assert assistant.ask("Who is Navalny?").answer == "leader of Russia's opposition"
+    # named, but never described
+    town = assistant.ask("Who is Zhanaozen?")
+    assert (town.answer, town.note) == (None, "No passage says who Zhanaozen is.")
+    assert "the town of Zhanaozen" in town.citations[0].quote  # the nearest passage is shown
 
 
 def test_whoever_a_passage_says_has_left_holds_the_title_no_more(assistant):

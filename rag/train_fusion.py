@@ -14,11 +14,8 @@ reranker fitted on them trusts dense too much. With two towers each trained with
 of the tuning half (`evalsets.tuning_fold`, `python -m rag.train_query --leave-out-fold k`),
 each news tuning question is embedded by the tower that never saw it. SQuAD's rows keep the
 shipped tower (their 40 articles are outside its 100). `--cv` measures either way by 2-fold
-cross-validation by quiz, writing nothing. The shipped fusion.npz is not cross-fitted yet
-(rag/rerank.py says why), and it predates two changes to this command: batches are padded
-into one tensor (the same objective, summed in another order) and questions have their dates
-spelt out as `Assistant.ask` does (1 of the 1,485 tuning questions changes), so rerunning it
-gives a reranker close to, not bit-equal with, the shipped one.
+cross-validation by quiz, writing nothing. The shipped fusion.npz is cross-fitted, written by
+`--fold-towers` (rag/models/README.md has the commands and figures).
 
 - The learned reranker (the default): one-hidden-layer MLPs, trained listwise (softmax over
   each question's candidates, the positives above) with Adam in torch (training only; scoring

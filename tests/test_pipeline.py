@@ -288,10 +288,13 @@ def test_whoever_a_passage_says_has_left_holds_the_title_no_more(assistant):
 
 
 def test_a_count_of_the_wounded_does_not_answer_how_many_died(assistant):
-    # the articles give the wounded (more than 1,000) and the detained (2,000), never the dead
+    # the articles give the wounded (more than 1,000) and the detained (2,000), and no official
+    # count of the dead, only what the police said: "dozens of people were killed"
     died = assistant.ask("How many people died?")
-    assert died.answer is None
-    assert "The number of fatalities has not been revealed" in [c.quote for c in died.citations]
+    assert (died.answer, died.conflicts) == ("dozens", ())
+    _first_cites(died, "Daily Mail", "police said dozens of people were killed in battles")
+    assert died.citations[0].attributed_to == "police"
+    assert not any("wounded" in c.quote for c in died.citations)
     assert assistant.ask("How many people were killed?").answer == "dozens"
     # each figure counts only what it counts: Daily Mail's "13 ... killed and 353 wounded" reports 353
     injured = assistant.ask("How many officers were injured according to Khabar 24?")

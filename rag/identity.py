@@ -7,7 +7,9 @@ mentions the name (its last word):
 
 - the title written before it: "Kazakh President Kassym-Jomart Tokayev", "Putin ally Nursultan
   Nazarbayev", "Founding President of Kazakhstan Nursultan Nazarbayev";
-- an apposition after it: "Nursultan Nazarbayev - the self-styled 'Father of the Nation'";
+- an apposition after it: "Nursultan Nazarbayev - the self-styled 'Father of the Nation'",
+  "Philip I, Landgrave of Hesse,", "Thomas Commerford Martin (a friend and publicist)", or before
+  it: "the editor of Electrical World magazine, Thomas Commerford Martin";
 - what a copula says it is: "Tokayev is the chosen successor to Putin ally Nursultan Nazarbayev",
   or the post it was given: "Alikhan Smailov has been appointed acting Prime Minister".
 
@@ -38,10 +40,20 @@ _POSSESSIVE = re.compile(r"['’]s$")
 # Roles a description can be headed by; the relations among them rank below the roles proper.
 RELATIONS = frozenset("""ally successor predecessor rival opponent challenger wife husband son daughter father
     mother brother sister friend associate protege""".split())
-PERSON_ROLES = (ROLES | RELATIONS | frozenset("""editor journalist reporter correspondent official politician
-    diplomat analyst activist blogger critic adviser advisor aide deputy prosecutor judge lawyer professor
-    economist expert businessman businesswoman tycoon oligarch billionaire banker dissident poet novelist
-    comedian cosmonaut astronaut scientist researcher""".split()))
+# Roles only a person holds (bridge.ROLES also has organisations and places: "civil rights group
+# Memorial"), for descriptions set apart from the name by a comma.
+PEOPLE = RELATIONS | frozenset("""leader president chairman chairwoman chair head chief minister premier chancellor
+    ruler king queen prince princess monarch emperor dictator strongman governor mayor senator lawmaker speaker
+    spokesman spokeswoman spokesperson founder owner boss ceo executive director commander general envoy
+    ambassador secretary star singer rapper actor actress player striker coach manager captain author writer
+    editor journalist reporter correspondent official politician diplomat analyst activist blogger critic
+    adviser advisor aide deputy prosecutor judge lawyer professor economist expert businessman businesswoman
+    tycoon oligarch billionaire banker dissident poet novelist comedian cosmonaut astronaut scientist
+    researcher publicist nobleman noblewoman landgrave duke duchess count countess earl baron lord knight
+    bishop archbishop cardinal pope priest saint tsar czar sultan emir khan pharaoh composer musician painter
+    artist architect engineer inventor physicist chemist mathematician philosopher historian explorer
+    soldier officer""".split())
+PERSON_ROLES = ROLES | PEOPLE
 # Lower-case words that qualify a title before a name: "former president", "deputy prime minister".
 MODIFIERS = frozenset("""former founding longtime long-time current then acting interim deputy vice prime foreign
     defence defense interior finance chief top senior veteran late ex embattled beleaguered ousted outgoing
@@ -59,12 +71,16 @@ _NOT_DESCRIPTIONS = frozenset("who whom whose which that said says told and or b
 _CLAUSAL = frozenset("who whom whose which that is are was were has have had will would".split())
 _APPOSITION = re.compile(r"\s*(?:,|\s[-–—])\s*(?:(?:the|a|an)\s+)?([^,;:()\[\]–—\n]{2,90}?)"
                          r"(?=\s*(?:,|;|:|\.(?:\s|$)|\s[-–—]\s|\)|$)|\s+and\s)")
-_COPULA = re.compile(r"\s+(?:is|was|remains|became|has\s+been|had\s+been)\s+(?:the|a|an)\s+"
+_COPULA = re.compile(r"\s+(?:is|was|being|remains|became|has\s+been|had\s+been)\s+(?:the|a|an)\s+"
                      r"([^,;:()\[\]–—\n]{2,90}?)(?=\s*(?:,|;|:|\.(?:\s|$)|\s[-–—]\s|\)|$|\s+(?:and|who|which|that)\s))")
 # "Alikhan Smailov has been appointed acting Prime Minister": the post is what he is.
 _APPOINTED = re.compile(r"\s+(?:has\s+been|had\s+been|was|is|were)\s+(?:appointed|named|elected|sworn\s+in)"
                         r"(?:\s+as)?\s+(?:(?:the|a|an)\s+)?([^,;:()\[\]–—\n]{2,90}?)"
                         r"(?=\s*(?:,|;|:|\.(?:\s|$)|\s[-–—]\s|\)|$|\s+(?:and|who|which|that|after|by|on|in)\s))")
+# "Thomas Commerford Martin (a friend and publicist)"
+_BRACKETED = re.compile(r"\s*\(\s*(?:the|a|an)\s+([^()\n]{2,60}?)\s*\)")
+# "the editor of Electrical World magazine, Thomas Commerford Martin": set before the name
+_BEFORE = re.compile(r"\b(?:[Tt]he|[Aa]n?)\s+([^,;:()\[\]–—\n]{2,80}?),\s$")
 _PREPOSITIONS = frozenset("of to for in at from with on by".split())
 
 
@@ -75,7 +91,8 @@ def asked_name(question: str) -> str | None:
     if match is None:
         return None
     name = match.group(1).rstrip(".")
-    return None if _POSSESSIVE.search(name) else name
+    # "Who was Guy's Rival?" describes someone by another name: not a name itself
+    return None if any(_POSSESSIVE.search(w) for w in name.split()) else name
 
 
 @dataclass(frozen=True)
@@ -101,6 +118,7 @@ def describe(text: str, start: int, end: int, name: str) -> list[Found]:
             continue
         first = _name_start(text, tokens, i, name)
         out.extend(_title_before(text, tokens, first))
+        out.extend(_set_before(text, start, tokens[first][0]))
         if not _POSSESSIVE.search(token):
             out.extend(_after(text, t_end, end))
     return out
@@ -153,6 +171,15 @@ def _title_before(text: str, tokens: list, first: int) -> list[Found]:
     return [Found(start, end, text[start:end])]
 
 
+def _set_before(text: str, sentence_start: int, name_start: int) -> list[Found]:
+    """A description set before the name by a comma, headed by a person's role: "In 1888, the
+    editor of Electrical World magazine, Thomas Commerford Martin"."""
+    match = _BEFORE.search(text, sentence_start, name_start)
+    if match is None or match.end() != name_start or head(match.group(1)) not in PEOPLE:
+        return []
+    return [Found(match.start(1), match.end(1), match.group(1))]
+
+
 def _qualifies(word: str) -> bool:
     """Whether `word` can stand in a title before its head: "Kazakhstan's", "Communist",
     "former", "deputy", "hand-picked", another role ("party boss")."""
@@ -167,18 +194,18 @@ def _after(text: str, end: int, sentence_end: int) -> list[Found]:
     """An apposition or a copula's complement right after a name."""
     after = text[end:sentence_end]
     out = []
-    for pattern in (_APPOSITION, _COPULA, _APPOINTED):
+    for pattern in (_APPOSITION, _BRACKETED, _COPULA, _APPOINTED):
         match = pattern.match(after)
         if match is None:
             continue
         phrase = match.group(1).strip()
         first = phrase.split()[0].lower() if phrase.split() else ""
-        if (not phrase or first in _NOT_DESCRIPTIONS or first[:1].isdigit()
+        if (not phrase or first in _NOT_DESCRIPTIONS or first.isdigit()  # "Nazarbayev, 81,"
                 or any(w.lower() in _CLAUSAL for w in phrase.split())):
             continue
         opened = match.group(0)[:match.start(1)].rstrip().split()
         article = bool(opened) and opened[-1].lower() in ("the", "a", "an")
-        if pattern is not _COPULA and not article and not any(_is_role(w) for w in phrase.split()):
+        if pattern in (_APPOSITION, _APPOINTED) and not article and not any(_is_role(w) for w in phrase.split()):
             continue  # "Nazarbayev, Tokayev and ...": a list, not a description
         start = end + match.start(1)
         out.append(Found(start, start + len(phrase), phrase))

@@ -653,9 +653,9 @@ class Reader:
         for candidate in candidates:
             groups.setdefault(identity.key(candidate.text), []).append(candidate)
         ordered = [sorted(g, key=lambda c: len(c.text.split())) for g in groups.values()]  # stable: best sentence next
-        order = {id(g): i for i, g in enumerate(ordered)}
-        return sorted(ordered, key=lambda g: (identity.rank(g[0].text), self._independent_sources(g),
-                                              -order[id(g)]), reverse=True)
+        ranked = sorted(enumerate(ordered), reverse=True, key=lambda ig: (
+            identity.rank(ig[1][0].text), self._independent_sources(ig[1]), -ig[0]))
+        return [group for _, group in ranked]
 
     def _after(self, candidate: _Candidate) -> str:
         """The text after a candidate up to the end of its sentence."""

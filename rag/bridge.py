@@ -41,13 +41,15 @@ _WH = frozenset("who whom whose what which where when how".split())
 # A description ending otherwise ("the funeral costs", "the third year") is no bridge; nor one
 # ending in "service", which names a person as readily as a company ("the streaming service"
 # was resolved to Disney's chief executive on the news tuning half).
-ROLES = frozenset("""
+PEOPLE = frozenset("""
     leader president chairman chairwoman chair head chief minister premier chancellor ruler king queen
     prince princess monarch emperor dictator strongman governor mayor senator lawmaker speaker
     spokesman spokeswoman spokesperson founder owner boss ceo executive director commander general
     successor predecessor rival ally opponent challenger candidate nominee envoy ambassador
     secretary wife husband son daughter father mother brother sister star singer rapper actor
     actress player striker coach manager captain author writer
+    """.split())
+ROLES = PEOPLE | frozenset("""
     bloc alliance coalition group organisation organization party movement militia union federation
     company firm corporation conglomerate giant maker carmaker manufacturer retailer chain airline
     bank lender insurer network broadcaster channel outlet newspaper agency ministry government

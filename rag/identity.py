@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .bridge import ROLES
+from . import bridge
 from .text import without_possessive
 
 # "Who is Tokayev?", "Who was Nursultan Nazarbayev?", "Who's Ruslan Zheldibay?": a name and
@@ -42,18 +42,14 @@ RELATIONS = frozenset("""ally successor predecessor rival opponent challenger wi
     mother brother sister friend associate protege""".split())
 # Roles only a person holds (bridge.ROLES also has organisations and places: "civil rights group
 # Memorial"), for descriptions set apart from the name by a comma.
-PEOPLE = RELATIONS | frozenset("""leader president chairman chairwoman chair head chief minister premier chancellor
-    ruler king queen prince princess monarch emperor dictator strongman governor mayor senator lawmaker speaker
-    spokesman spokeswoman spokesperson founder owner boss ceo executive director commander general envoy
-    ambassador secretary star singer rapper actor actress player striker coach manager captain author writer
-    editor journalist reporter correspondent official politician diplomat analyst activist blogger critic
-    adviser advisor aide deputy prosecutor judge lawyer professor economist expert businessman businesswoman
-    tycoon oligarch billionaire banker dissident poet novelist comedian cosmonaut astronaut scientist
-    researcher publicist nobleman noblewoman landgrave duke duchess count countess earl baron lord knight
-    bishop archbishop cardinal pope priest saint tsar czar sultan emir khan pharaoh composer musician painter
-    artist architect engineer inventor physicist chemist mathematician philosopher historian explorer
-    soldier officer""".split())
-PERSON_ROLES = ROLES | PEOPLE
+PEOPLE = bridge.PEOPLE | RELATIONS | frozenset("""editor journalist reporter correspondent official
+    politician diplomat analyst activist blogger critic adviser advisor aide deputy prosecutor judge lawyer
+    professor economist expert businessman businesswoman tycoon oligarch billionaire banker dissident poet
+    novelist comedian cosmonaut astronaut scientist researcher publicist nobleman noblewoman landgrave duke
+    duchess count countess earl baron lord knight bishop archbishop cardinal pope priest saint tsar czar
+    sultan emir khan pharaoh composer musician painter artist architect engineer inventor physicist chemist
+    mathematician philosopher historian explorer soldier officer""".split())
+PERSON_ROLES = bridge.ROLES | PEOPLE
 # Lower-case words that qualify a title before a name: "former president", "deputy prime minister".
 MODIFIERS = frozenset("""former founding longtime long-time current then acting interim deputy vice prime foreign
     defence defense interior finance chief top senior veteran late ex embattled beleaguered ousted outgoing
@@ -104,8 +100,16 @@ class Found:
     text: str
 
 
+_QUOTES = "'’\"“”‘"
+
+
+def _bare(word: str) -> str:
+    """A word lower-cased, without its possessive ending and quotes: "'Father" -> father."""
+    return without_possessive(word).lower().strip(_QUOTES)
+
+
 def _is_role(word: str) -> bool:
-    return word.lower().strip("'’\"“”‘") in PERSON_ROLES
+    return word.lower().strip(_QUOTES) in PERSON_ROLES
 
 
 def describe(text: str, start: int, end: int, name: str) -> list[Found]:
@@ -215,7 +219,7 @@ def _after(text: str, end: int, sentence_end: int) -> list[Found]:
 def key(description: str) -> frozenset[str]:
     """What makes two descriptions one: their words, less articles, "of", possessive endings and
     passing adjectives."""
-    found = (without_possessive(w).lower().strip("'’\"“”‘") for w in _TOKEN.findall(description.replace("-", " ")))
+    found = (_bare(w) for w in _TOKEN.findall(description.replace("-", " ")))
     return frozenset(w for w in found if w and w not in _KEY_STOP and w not in _PASSING)
 
 
@@ -226,7 +230,7 @@ def head(description: str) -> str:
         if word.lower() in _PREPOSITIONS:
             break
         lead.append(word)
-    return without_possessive(lead[-1]).lower().strip("'’\"“”‘") if lead else ""
+    return _bare(lead[-1]) if lead else ""
 
 
 def rank(description: str) -> tuple[int, int]:
@@ -234,6 +238,6 @@ def rank(description: str) -> tuple[int, int]:
     head qualifies it): larger is the better answer to who someone is."""
     word = head(description)
     kind = 1 if word in RELATIONS else 2 if word in PERSON_ROLES else 0
-    qualified = any(w[:1].isupper() and w.lower() not in MODIFIERS and without_possessive(w).lower() != word
+    qualified = any(w[:1].isupper() and w.lower() not in MODIFIERS and _bare(w) != word
                     for w in _TOKEN.findall(description))
     return kind, int(qualified)
